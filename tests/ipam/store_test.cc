@@ -1,0 +1,334 @@
+// Store behaviour: address choice per prefix length, exhaustion, idempotency, cool-down,
+// reuse order, GC, restart, prefix changes, status and config validation.
+#include "ipam/store.h"
+
+#include <gtest/gtest.h>
+
+#include <set>
+
+#include "ipam_test_util.h"
+
+namespace v6k::ipam {
+namespace {
+
+using namespace testing;
+
+struct PrefixCase {
+  const char* prefix;
+  int allocate;          // how many to allocate
+  bool exhausts;         // the next one fails with ENOSPC
+};
+
+class PrefixLengths : public ::testing::TestWithParam<PrefixCase> {};
+
+TEST_P(PrefixLengths, SequentialFromBasePlusOneThenExhaustion) {
+  const PrefixCase& c = GetParam();
+  TempDir dir;
+  auto s = Store::open(config(dir.path(), c.prefix, false));
+  ASSERT_TRUE(s) << s.error().message();
+  auto p = v6p(c.prefix);
+  for (int i = 0; i < c.allocate; ++i) {
+    auto a = s->allocate(req("c" + std::to_string(i)));
+    ASSERT_TRUE(a) << i << ": " << a.error().message();
+    EXPECT_EQ(a->v6, p.at(addr::u128(i + 1)).value()) << "never the base <p>::";
+    EXPECT_TRUE(p.contains(a->v6));
+    EXPECT_FALSE(a->v4);
+  }
+  auto next = s->allocate(req("one-more"));
+  if (c.exhausts) {
+    ASSERT_FALSE(next);
+    EXPECT_EQ(next.error().code(), ENOSPC);
+    EXPECT_EQ(next.error().what(), std::string("no free address in ") + c.prefix);
+    EXPECT_FALSE(s->status()->v6_available);
+  } else {
+    ASSERT_TRUE(next) << next.error().message();
+    EXPECT_TRUE(s->status()->v6_available);
+  }
+}
+
+INSTANTIATE_TEST_SUITE_P(Ipam, PrefixLengths,
+                         ::testing::Values(PrefixCase{"2001:db8:0:1::/64", 100, false},
+                                           PrefixCase{"2001:db8:0:1:3::/80", 100, false},
+                                           PrefixCase{"2001:db8::ab00/120", 255, true},
+                                           PrefixCase{"2001:db8::ab00/124", 15, true},
+                                           PrefixCase{"ffff:ffff:ffff:ffff:ffff:ffff:ffff:fff0/124", 15, true}));
+
+TEST(Store, Ipv4RangeExhaustsAfter1021) {
+  TempDir dir;
+  auto s = Store::open(config(dir.path()));
+  ASSERT_TRUE(s) << s.error().message();
+  std::set<addr::Ipv4Address> seen;
+  auto range = default_v4_range();
+  for (int i = 0; i < 1021; ++i) {
+    auto a = s->allocate(req("c" + std::to_string(i)));
+    ASSERT_TRUE(a) << a.error().message();
+    ASSERT_TRUE(a->v4);
+    EXPECT_TRUE(range.contains(*a->v4));
+    EXPECT_NE(*a->v4, v4a("169.254.172.0"));
+    EXPECT_NE(*a->v4, v4a("169.254.172.1")) << "gateway";
+    EXPECT_NE(*a->v4, v4a("169.254.175.255")) << "broadcast";
+    EXPECT_TRUE(seen.insert(*a->v4).second);
+  }
+  EXPECT_EQ(*s->find({"c0", "eth0"}).value()->v4, v4a("169.254.172.2"));
+  EXPECT_TRUE(s->status()->v6_available);
+  EXPECT_FALSE(s->status()->v4_available);
+  auto next = s->allocate(req("full"));
+  ASSERT_FALSE(next);
+  EXPECT_EQ(next.error().code(), ENOSPC);
+  EXPECT_EQ(next.error().what(), "no free IPv4 address in 169.254.172.0/22");
+  EXPECT_EQ(s->list()->size(), 1021u) << "a failed allocate writes nothing";
+}
+
+TEST(Store, IdempotentByContainerAndIfname) {
+  TempDir dir;
+  auto s = Store::open(config(dir.path()));
+  ASSERT_TRUE(s);
+  auto a = s->allocate(req("abc"));
+  auto b = s->allocate(req("abc"));
+  ASSERT_TRUE(a && b);
+  EXPECT_EQ(*a, *b);
+  auto other_if = s->allocate(req("abc", "net1"));
+  ASSERT_TRUE(other_if);
+  EXPECT_NE(other_if->v6, a->v6);
+  EXPECT_EQ(s->list()->size(), 2u);
+  auto s2 = Store::open(config(dir.path()));  // a second object, like a retried plugin run
+  ASSERT_TRUE(s2);
+  EXPECT_EQ(*s2->allocate(req("abc")), *a);
+}
+
+TEST(Store, MetadataIsKeptAcrossReopen) {
+  TempDir dir;
+  FakeClock clock;
+  auto cfg = config(dir.path());
+  cfg.now_unix = clock.fn();
+  Allocation a;
+  {
+    auto s = Store::open(cfg);
+    ASSERT_TRUE(s);
+    a = s->allocate({.key = {"cid", "eth0"}, .network = "v6k-net", .pod_namespace = "aws-news-blog",
+                     .pod_name = "my-deployment-abc"})
+            .value();
+  }
+  EXPECT_EQ(a.allocated_unix, *clock.t);
+  auto s = Store::open(cfg);
+  auto f = s->find({"cid", "eth0"}).value();
+  ASSERT_TRUE(f);
+  EXPECT_EQ(*f, a);
+  EXPECT_EQ(f->network, "v6k-net");
+  EXPECT_EQ(f->pod_namespace, "aws-news-blog");
+  EXPECT_EQ(f->pod_name, "my-deployment-abc");
+}
+
+TEST(Store, ReleasedAddressCoolsDownBeforeReuse) {
+  TempDir dir;
+  FakeClock clock;
+  auto cfg = config(dir.path());
+  cfg.now_unix = clock.fn();
+  auto s = Store::open(cfg);
+  ASSERT_TRUE(s);
+  auto a = s->allocate(req("a")).value();
+  s->allocate(req("b")).value();
+  auto rel = s->release({"a", "eth0"});
+  ASSERT_TRUE(rel && *rel);
+  EXPECT_EQ(**rel, a);
+  EXPECT_FALSE(s->release({"a", "eth0"}).value()) << "unknown key: nullopt, not an error";
+  EXPECT_EQ(s->status()->cooling, 2u);
+  clock.advance(29);
+  auto c = s->allocate(req("c")).value();
+  EXPECT_NE(c.v6, a.v6);
+  EXPECT_NE(*c.v4, *a.v4);
+  clock.advance(1);
+  EXPECT_EQ(s->status()->cooling, 0u);
+  auto d = s->allocate(req("d")).value();
+  EXPECT_EQ(d.v6, a.v6);
+  EXPECT_EQ(*d.v4, *a.v4);
+}
+
+TEST(Store, ZeroCooldownReusesImmediately) {
+  TempDir dir;
+  auto cfg = config(dir.path());
+  cfg.cooldown = std::chrono::seconds(0);
+  auto s = Store::open(cfg);
+  auto a = s->allocate(req("a")).value();
+  ASSERT_TRUE(s->release({"a", "eth0"}).value());
+  EXPECT_EQ(s->allocate(req("b")).value().v6, a.v6);
+}
+
+TEST(Store, CooldownSurvivesRestart) {
+  TempDir dir;
+  FakeClock clock;
+  auto cfg = config(dir.path());
+  cfg.now_unix = clock.fn();
+  addr::Ipv6Address first;
+  {
+    auto s = Store::open(cfg);
+    first = s->allocate(req("a")).value().v6;
+    ASSERT_TRUE(s->release({"a", "eth0"}).value());
+  }
+  clock.advance(10);
+  {
+    auto s = Store::open(cfg);
+    EXPECT_NE(s->allocate(req("b")).value().v6, first);
+  }
+  clock.advance(20);
+  auto s = Store::open(cfg);
+  EXPECT_EQ(s->allocate(req("c")).value().v6, first);
+}
+
+TEST(Store, ReuseOrderIsOldestReleaseFirstThenNextUnused) {
+  TempDir dir;
+  FakeClock clock;
+  auto cfg = config(dir.path(), "2001:db8::/80", false);
+  cfg.now_unix = clock.fn();
+  auto s = Store::open(cfg);
+  for (const char* k : {"1", "2", "3", "4"}) s->allocate(req(k)).value();
+  for (const char* k : {"3", "1", "2"}) {
+    ASSERT_TRUE(s->release({k, "eth0"}).value());
+    clock.advance(1);
+  }
+  clock.advance(30);
+  std::vector<std::string> got;
+  for (const char* k : {"a", "b", "c", "d"}) got.push_back(s->allocate(req(k))->v6.to_string());
+  EXPECT_EQ(got, (std::vector<std::string>{"2001:db8::3", "2001:db8::1", "2001:db8::2",
+                                           "2001:db8::5"}));
+}
+
+TEST(Store, GcReleasesEverythingNotValid) {
+  TempDir dir;
+  FakeClock clock;
+  auto cfg = config(dir.path());
+  cfg.now_unix = clock.fn();
+  auto s = Store::open(cfg);
+  for (const char* k : {"k1", "k2", "k3", "k4"}) s->allocate(req(k)).value();
+  // "k4" stands for an ADD interrupted after the allocation became durable.
+  auto released = s->gc({{"k1", "eth0"}, {"k3", "eth0"}, {"unknown", "eth0"}});
+  ASSERT_TRUE(released) << released.error().message();
+  ASSERT_EQ(released->size(), 2u);
+  EXPECT_EQ((*released)[0].key.container_id, "k2");
+  EXPECT_EQ((*released)[1].key.container_id, "k4");
+  auto live = s->list().value();
+  ASSERT_EQ(live.size(), 2u);
+  EXPECT_EQ(live[0].key.container_id, "k1");
+  EXPECT_EQ(live[1].key.container_id, "k3");
+  EXPECT_EQ(s->status()->cooling, 4u) << "GC'd addresses cool down (v6 + v4 of two)";
+  EXPECT_TRUE(s->gc({{"k1", "eth0"}, {"k3", "eth0"}})->empty());
+  auto reopened = Store::open(cfg);
+  EXPECT_EQ(reopened->list()->size(), 2u);
+  EXPECT_EQ(reopened->gc({})->size(), 2u);
+  EXPECT_TRUE(reopened->list()->empty());
+}
+
+TEST(Store, ReopenSeesEverything) {
+  TempDir dir;
+  auto cfg = config(dir.path());
+  std::vector<Allocation> before;
+  {
+    auto s = Store::open(cfg);
+    for (int i = 0; i < 20; ++i) s->allocate(req("c" + std::to_string(i))).value();
+    for (int i = 0; i < 20; i += 3) s->release({"c" + std::to_string(i), "eth0"}).value();
+    before = s->list().value();
+  }
+  auto s = Store::open(cfg);
+  ASSERT_TRUE(s);
+  EXPECT_EQ(s->list().value(), before);
+  EXPECT_EQ(before.size(), 13u);
+}
+
+TEST(Store, TwoObjectsInOneProcessSeeEachOther) {
+  TempDir dir;
+  auto s1 = Store::open(config(dir.path()));
+  auto s2 = Store::open(config(dir.path()));
+  ASSERT_TRUE(s1 && s2);
+  auto a = s1->allocate(req("a")).value();
+  EXPECT_EQ(s2->find({"a", "eth0"}).value(), a);
+  auto b = s2->allocate(req("b")).value();
+  auto c = s1->allocate(req("c")).value();
+  EXPECT_NE(a.v6, b.v6);
+  EXPECT_NE(b.v6, c.v6);
+  EXPECT_NE(a.v6, c.v6);
+  EXPECT_TRUE(s1->release({"b", "eth0"}).value());
+  EXPECT_FALSE(s2->find({"b", "eth0"}).value());
+}
+
+TEST(Store, SeveralPrefixesAreUsedInOrder) {
+  TempDir dir;
+  auto cfg = config(dir.path(), "2001:db8::10/124", false);
+  cfg.v6_prefixes.push_back(v6p("2001:db8:1::/124"));
+  auto s = Store::open(cfg);
+  for (int i = 0; i < 15; ++i) EXPECT_TRUE(v6p("2001:db8::10/124").contains(s->allocate(req("a" + std::to_string(i)))->v6));
+  EXPECT_EQ(s->allocate(req("b0"))->v6, v6a("2001:db8:1::1"));
+  for (int i = 1; i < 15; ++i) ASSERT_TRUE(s->allocate(req("b" + std::to_string(i))));
+  auto full = s->allocate(req("c"));
+  ASSERT_FALSE(full);
+  EXPECT_EQ(full.error().code(), ENOSPC);
+  EXPECT_EQ(full.error().what(), "no free address in 2001:db8::10/124, 2001:db8:1::/124");
+}
+
+TEST(Store, PrefixChangeKeepsOldAllocationsUntilReleased) {
+  TempDir dir;
+  FakeClock clock;
+  auto cfg = config(dir.path(), "2001:db8:a::/80");
+  cfg.now_unix = clock.fn();
+  Allocation old;
+  {
+    auto s = Store::open(cfg);
+    old = s->allocate(req("old")).value();
+  }
+  cfg.v6_prefixes = {v6p("2001:db8:b::/80")};
+  auto s = Store::open(cfg);
+  ASSERT_TRUE(s) << s.error().message();
+  EXPECT_EQ(s->find({"old", "eth0"}).value(), old);
+  EXPECT_EQ(s->allocate(req("old")).value(), old) << "idempotent even outside the prefixes";
+  auto fresh = s->allocate(req("new")).value();
+  EXPECT_EQ(fresh.v6, v6a("2001:db8:b::1"));
+  EXPECT_NE(*fresh.v4, *old.v4);
+  EXPECT_TRUE(s->release({"old", "eth0"}).value());
+  clock.advance(60);
+  EXPECT_EQ(s->allocate(req("newer")).value().v6, v6a("2001:db8:b::2"))
+      << "a released address outside every prefix is never handed out";
+}
+
+TEST(Store, StatusReportsCapacity) {
+  TempDir dir;
+  auto s = Store::open(config(dir.path(), "2001:db8::/124", false));
+  auto st = s->status().value();
+  EXPECT_EQ(st.live, 0u);
+  EXPECT_TRUE(st.v6_available);
+  EXPECT_FALSE(st.v4_available) << "no IPv4 range configured";
+  for (int i = 0; i < 15; ++i) s->allocate(req(std::to_string(i))).value();
+  st = s->status().value();
+  EXPECT_EQ(st.live, 15u);
+  EXPECT_FALSE(st.v6_available);
+}
+
+TEST(Store, RejectsBadConfigAndRequests) {
+  TempDir dir;
+  EXPECT_EQ(Store::open(config(dir.path(), "2001:db8::/125")).error().code(), EINVAL);
+  auto no_prefix = config(dir.path());
+  no_prefix.v6_prefixes.clear();
+  EXPECT_EQ(Store::open(no_prefix).error().code(), EINVAL);
+  auto v4_31 = config(dir.path());
+  v4_31.v4_range = v4p("169.254.172.0/31");
+  EXPECT_EQ(Store::open(v4_31).error().code(), EINVAL);
+  auto empty_dir = config("");
+  EXPECT_EQ(Store::open(empty_dir).error().code(), EINVAL);
+  auto s = Store::open(config(dir.path()));
+  ASSERT_TRUE(s);
+  EXPECT_EQ(s->allocate(req("")).error().code(), EINVAL);
+  EXPECT_EQ(s->allocate(req("x", "")).error().code(), EINVAL);
+  auto big = req("x");
+  big.pod_name.assign(2000, 'p');
+  EXPECT_EQ(s->allocate(big).error().code(), EINVAL);
+  EXPECT_TRUE(s->list()->empty());
+}
+
+TEST(Store, CreatesMissingDataDirectory) {
+  TempDir dir;
+  auto s = Store::open(config(dir.path() + "/a/b/v6k-net"));
+  ASSERT_TRUE(s) << s.error().message();
+  EXPECT_TRUE(s->allocate(req("x")));
+  EXPECT_GT(file_size(dir.path() + "/a/b/v6k-net/alloc.log"), 0u);
+}
+
+}  // namespace
+}  // namespace v6k::ipam
