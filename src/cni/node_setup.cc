@@ -1,0 +1,63 @@
+#include "cni/node_setup.h"
+
+#include <sys/stat.h>
+
+#include "common/atomic_file.h"
+#include "netlink/nft.h"
+#include "netlink/sysctl.h"
+
+namespace v6k::cni {
+
+std::string egress_ruleset(const Ipv4Egress& e) {
+  std::string range = e.range.to_string();
+  std::string out;
+  // "add" + "delete" makes the batch idempotent: it replaces the table whether or not it exists.
+  out += "add table ip v6k-egress\n";
+  out += "delete table ip v6k-egress\n";
+  out += "table ip v6k-egress {\n";
+  out += "  chain postrouting {\n";
+  out += "    type nat hook postrouting priority srcnat; policy accept;\n";
+  out += "    ip saddr " + range + " ip daddr != " + range;
+  if (!e.uplink.empty()) out += " oifname \"" + e.uplink + "\"";
+  out += " snat to " + e.node_ipv4.to_string() + " fully-random\n";
+  out += "  }\n";
+  out += "  chain forward {\n";
+  out += "    type filter hook forward priority filter; policy accept;\n";
+  out += "    ip saddr " + range + " ip daddr " + range + " drop\n";
+  out += "  }\n";
+  out += "}\n";
+  return out;
+}
+
+namespace {
+
+std::string marker_text(const NetConf& conf) {
+  struct stat st {};
+  std::string ns = "?";
+  if (::stat("/proc/thread-self/ns/net", &st) == 0)
+    ns = std::to_string(st.st_dev) + ":" + std::to_string(st.st_ino);
+  std::string rules = conf.ipv4_egress.enabled ? egress_ruleset(conf.ipv4_egress) : "none";
+  uint64_t h = 0xcbf29ce484222325ULL;
+  for (unsigned char c : rules) h = (h ^ c) * 0x100000001b3ULL;
+  return ns + " " + std::to_string(h) + "\n";
+}
+
+}  // namespace
+
+Result<> ensure_node_setup(const NetConf& conf, const std::string& state_dir) {
+  std::string marker = state_dir + "/node-setup";
+  std::string want = marker_text(conf);
+  if (auto have = read_file(marker); have && *have == want) return {};
+
+  V6K_TRY(netlink::write_sysctl("net/ipv6/conf/all/forwarding", "1"), "enabling IPv6 forwarding on the node");
+  if (conf.ipv4_egress.enabled) {
+    V6K_TRY(netlink::write_sysctl("net/ipv4/ip_forward", "1"), "enabling IPv4 forwarding on the node");
+    auto nft = netlink::Nft::open();
+    if (!nft) return fail(std::move(nft.error()).wrap("loading nftables for IPv4 egress"));
+    V6K_TRY(nft->run(egress_ruleset(conf.ipv4_egress)), "installing the IPv4 egress rules");
+  }
+  V6K_TRY(write_file_atomic(marker, want), "recording node setup");
+  return {};
+}
+
+}  // namespace v6k::cni

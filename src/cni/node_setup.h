@@ -1,0 +1,21 @@
+// Per-node state the datapath needs once, not per pod: forwarding sysctls and the one
+// static nftables rule set for IPv4 egress (SNAT 169.254.172.0/22 to the node IPv4 when
+// leaving the node; drop pod-to-pod IPv4 on that range). Applied by the first ADD in a
+// node namespace and re-applied only when the namespace or the egress config changes,
+// which a marker file (namespace inode + rule-set digest) tells in one stat and one read.
+#pragma once
+
+#include <string>
+
+#include "cni/spec.h"
+#include "common/result.h"
+
+namespace v6k::cni {
+
+// The nftables rule set for a node (a complete, idempotent batch).
+std::string egress_ruleset(const Ipv4Egress& egress);
+
+// Ensures sysctls and rules are in place in the calling thread's network namespace.
+Result<> ensure_node_setup(const NetConf& conf, const std::string& state_dir);
+
+}  // namespace v6k::cni

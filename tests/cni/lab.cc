@@ -1,0 +1,325 @@
+#include "lab.h"
+
+#include <arpa/inet.h>
+#include <fcntl.h>
+#include <linux/if_addr.h>
+#include <netinet/in.h>
+#include <poll.h>
+#include <sched.h>
+#include <sys/socket.h>
+#include <sys/stat.h>
+#include <sys/wait.h>
+#include <unistd.h>
+
+#include <cstdlib>
+#include <cstring>
+#include <filesystem>
+#include <stdexcept>
+
+#include "common/unique_fd.h"
+#include "netlink/rtnl.h"
+#include "netlink/sysctl.h"
+
+extern char** environ;
+
+namespace v6k::testing {
+
+using netlink::NetNs;
+using netlink::NetNsScope;
+using netlink::Rtnl;
+
+namespace {
+
+[[noreturn]] void die(const std::string& what) { throw std::runtime_error(what); }
+
+template <typename T>
+T must(Result<T> r, const std::string& what) {
+  if (!r) die(what + ": " + r.error().message());
+  return std::move(*r);
+}
+void must(Result<> r, const std::string& what) {
+  if (!r) die(what + ": " + r.error().message());
+}
+
+addr::IpInterface iface(const std::string& s) { return must(addr::IpInterface::parse(s), "parse " + s); }
+addr::IpAddress ip(const std::string& s) { return must(addr::parse_ip(s), "parse " + s); }
+
+netlink::Route via(const std::string& dst_cidr, const std::string& gw, int ifindex) {
+  netlink::Route r;
+  auto slash = dst_cidr.find('/');
+  r.dst = ip(dst_cidr.substr(0, slash));
+  r.dst_len = std::stoi(dst_cidr.substr(slash + 1));
+  r.gateway = ip(gw);
+  r.ifindex = ifindex;
+  return r;
+}
+
+void sysctl_in(const NetNs& ns, const std::string& key, const std::string& value) {
+  auto scope = must(NetNsScope::enter(ns), "enter netns");
+  must(netlink::write_sysctl(key, value), "sysctl " + key);
+}
+
+}  // namespace
+
+std::string built(const std::string& rel) {
+  const char* dir = std::getenv("V6K_BUILD_DIR");
+  return std::string(dir ? dir : "build") + "/" + rel;
+}
+
+ExecResult run_command(const std::vector<std::string>& argv, const std::map<std::string, std::string>& env,
+                       const std::string& stdin_text) {
+  return run_in_netns("", argv, env, stdin_text);
+}
+
+ExecResult run_in_netns(const std::string& ns_path, const std::vector<std::string>& argv,
+                        const std::map<std::string, std::string>& env, const std::string& stdin_text,
+                        pid_t* child_pid, bool wait_for_exit) {
+  int in[2], out[2], err[2];
+  if (::pipe2(in, O_CLOEXEC) || ::pipe2(out, O_CLOEXEC) || ::pipe2(err, O_CLOEXEC)) die("pipe");
+  UniqueFd nsfd;
+  if (!ns_path.empty()) {
+    nsfd.reset(::open(ns_path.c_str(), O_RDONLY | O_CLOEXEC));
+    if (!nsfd) die("open " + ns_path);
+  }
+  std::vector<std::string> envs;
+  for (char** e = environ; *e; ++e)
+    if (std::strncmp(*e, "CNI_", 4) != 0) envs.emplace_back(*e);
+  for (const auto& [k, v] : env) envs.push_back(k + "=" + v);
+  std::vector<char*> cargv, cenv;
+  for (const auto& a : argv) cargv.push_back(const_cast<char*>(a.c_str()));
+  cargv.push_back(nullptr);
+  for (const auto& e : envs) cenv.push_back(const_cast<char*>(e.c_str()));
+  cenv.push_back(nullptr);
+
+  pid_t pid = ::fork();
+  if (pid < 0) die("fork");
+  if (pid == 0) {
+    ::dup2(in[0], 0);
+    ::dup2(out[1], 1);
+    ::dup2(err[1], 2);
+    if (nsfd && ::setns(nsfd.get(), CLONE_NEWNET) != 0) ::_exit(126);
+    ::execve(cargv[0], cargv.data(), cenv.data());
+    ::_exit(127);
+  }
+  ::close(in[0]);
+  ::close(out[1]);
+  ::close(err[1]);
+  if (child_pid) *child_pid = pid;
+  ExecResult res;
+  (void)!::write(in[1], stdin_text.data(), stdin_text.size());
+  ::close(in[1]);
+  if (!wait_for_exit) {
+    ::close(out[0]);
+    ::close(err[0]);
+    return res;
+  }
+  pollfd fds[2] = {{out[0], POLLIN, 0}, {err[0], POLLIN, 0}};
+  int open_fds = 2;
+  char buf[4096];
+  while (open_fds > 0) {
+    if (::poll(fds, 2, -1) < 0) {
+      if (errno == EINTR) continue;
+      break;
+    }
+    for (int i = 0; i < 2; ++i) {
+      if (fds[i].fd < 0 || !(fds[i].revents & (POLLIN | POLLHUP))) continue;
+      ssize_t n = ::read(fds[i].fd, buf, sizeof buf);
+      if (n <= 0) {
+        ::close(fds[i].fd);
+        fds[i].fd = -1;
+        --open_fds;
+      } else {
+        (i == 0 ? res.out : res.err).append(buf, static_cast<size_t>(n));
+      }
+    }
+  }
+  int status = 0;
+  ::waitpid(pid, &status, 0);
+  res.exit_code = WIFEXITED(status) ? WEXITSTATUS(status) : 128 + WTERMSIG(status);
+  return res;
+}
+
+std::optional<std::string> Lab::unavailable() {
+  if (::geteuid() != 0) return "needs root (network namespaces)";
+  if (::access("/proc/self/ns/net", R_OK) != 0) return "no network namespace support";
+  if (::access(built("cmd/v6k-cni").c_str(), X_OK) != 0) return "v6k-cni is not built";
+  return std::nullopt;
+}
+
+Lab::Lab(int nodes) : nodes_(nodes) {
+  static int counter = 0;
+  prefix_ = "v6kt" + std::to_string(::getpid() % 100000) + "x" + std::to_string(counter++) + "-";
+  data_dir_ = "/tmp/" + prefix_ + "data";
+  try {
+    build();
+  } catch (...) {
+    cleanup();
+    throw;
+  }
+}
+
+Lab::~Lab() { cleanup(); }
+
+void Lab::cleanup() {
+  for (auto it = namespaces_.rbegin(); it != namespaces_.rend(); ++it) (void)NetNs::remove(*it);
+  namespaces_.clear();
+  std::error_code ec;
+  std::filesystem::remove_all(data_dir_, ec);
+}
+
+void Lab::build() {
+  // Wires come up with their link-local address usable at once: a forwarding host sends
+  // neighbour solicitations for forwarded packets only from a non-tentative link-local
+  // address, so DAD on a fresh wire would drop the first second of cross-node traffic.
+  auto make = [&](const std::string& name) {
+    NetNs ns = must(NetNs::create(name), "create netns " + name);
+    namespaces_.push_back(name);
+    sysctl_in(ns, "net/ipv6/conf/default/accept_dad", "0");
+    sysctl_in(ns, "net/ipv6/conf/all/accept_dad", "0");
+    return ns;
+  };
+  NetNs router = make(prefix_ + "r");
+  Rtnl r = must(Rtnl::open_in(router), "rtnl router");
+  sysctl_in(router, "net/ipv6/conf/all/forwarding", "1");
+  sysctl_in(router, "net/ipv4/ip_forward", "1");
+  for (int i = 1; i <= nodes_; ++i) {
+    NetNs n = make(node(i));
+    Rtnl nr = must(Rtnl::open_in(n), "rtnl node");
+    std::string rside = "n" + std::to_string(i);
+    must(r.create_veth({.name = rside, .peer_name = "eth0", .peer_netns_fd = n.fd(), .mtu = 9001}), "wire");
+    int ri = must(r.get_link(rside), "router link").index;
+    int ni = must(nr.get_link("eth0"), "node link").index;
+    std::string v6net = "2001:db8:0:1" + std::to_string(i) + "::";
+    must(r.add_address(ri, iface(v6net + "1/64"), IFA_F_NODAD), "router v6");
+    must(r.add_address(ri, iface("10.0." + std::to_string(i) + ".1/24")), "router v4");
+    must(r.set_link_up(ri), "router up");
+    must(nr.add_address(ni, iface(v6net + "2/64"), IFA_F_NODAD), "node v6");
+    must(nr.add_address(ni, iface(node_ipv4(i) + "/24")), "node v4");
+    must(nr.set_link_up(ni), "node up");
+    must(nr.add_route(via("::/0", v6net + "1", ni)), "node v6 default");
+    must(nr.add_route(via("0.0.0.0/0", "10.0." + std::to_string(i) + ".1", ni)), "node v4 default");
+    must(r.add_route(via(pod_prefix(i), v6net + "2", ri)), "router pod prefix route");
+  }
+  NetNs in = make(inet());
+  Rtnl ir = must(Rtnl::open_in(in), "rtnl inet");
+  must(r.create_veth({.name = "inet", .peer_name = "eth0", .peer_netns_fd = in.fd()}), "inet wire");
+  int ri = must(r.get_link("inet"), "router inet link").index;
+  int ii = must(ir.get_link("eth0"), "inet link").index;
+  must(r.add_address(ri, iface("203.0.113.1/24")), "router inet v4");
+  must(r.set_link_up(ri), "router inet up");
+  must(ir.add_address(ii, iface("203.0.113.10/24")), "inet v4");
+  must(ir.set_link_up(ii), "inet up");
+  must(ir.add_route(via("0.0.0.0/0", "203.0.113.1", ii)), "inet default");
+  sysctl_in(in, "net/ipv6/conf/all/disable_ipv6", "1");  // an IPv4-only host
+}
+
+std::string Lab::new_pod() {
+  std::string name = prefix_ + "p" + std::to_string(pods_++);
+  must(NetNs::create(name), "create pod netns");
+  namespaces_.push_back(name);
+  return name;
+}
+
+void Lab::delete_pod(const std::string& name) {
+  (void)NetNs::remove(name);
+  std::erase(namespaces_, name);
+}
+
+nlohmann::json Lab::config(int i, const nlohmann::json& overrides) const {
+  nlohmann::json c = {
+      {"cniVersion", "1.1.0"},
+      {"name", "v6k"},
+      {"type", "v6k-cni"},
+      {"ipv6Prefixes", {pod_prefix(i)}},
+      {"ipv4Egress", {{"enabled", true}, {"nodeIPv4", node_ipv4(i)}, {"uplink", "eth0"}}},
+      {"mtu", 9001},
+      {"dataDir", data_dir_ + "/n" + std::to_string(i)},
+  };
+  c.merge_patch(overrides);
+  return c;
+}
+
+ExecResult Lab::cni(int i, const std::string& command, const std::string& container_id, const std::string& pod,
+                    const nlohmann::json& conf, const std::string& ifname, const std::string& extra_args) {
+  std::map<std::string, std::string> env = {
+      {"CNI_COMMAND", command}, {"CNI_CONTAINERID", container_id}, {"CNI_IFNAME", ifname},
+      {"CNI_PATH", "/usr/lib/cni"}, {"CNI_ARGS", "K8S_POD_NAMESPACE=default;K8S_POD_NAME=" + pod + extra_args}};
+  if (!pod.empty()) env["CNI_NETNS"] = pod_path(pod);
+  return run_in_netns("/var/run/netns/" + node(i), {built("cmd/v6k-cni")}, env, conf.dump());
+}
+
+TcpProbe tcp_probe(const std::string& client_ns, const std::string& server_ns, const std::string& dst,
+                   uint16_t port, int timeout_ms) {
+  TcpProbe res;
+  auto dst_ip = addr::parse_ip(dst);
+  if (!dst_ip) return {false, "", "bad address " + dst};
+  bool v6 = addr::is_v6(*dst_ip);
+  sockaddr_storage ss{};
+  socklen_t slen;
+  if (v6) {
+    auto* s6 = reinterpret_cast<sockaddr_in6*>(&ss);
+    s6->sin6_family = AF_INET6;
+    s6->sin6_port = htons(port);
+    auto b = std::get<addr::Ipv6Address>(*dst_ip).bytes();
+    std::memcpy(&s6->sin6_addr, b.data(), 16);
+    slen = sizeof(sockaddr_in6);
+  } else {
+    auto* s4 = reinterpret_cast<sockaddr_in*>(&ss);
+    s4->sin_family = AF_INET;
+    s4->sin_port = htons(port);
+    auto b = std::get<addr::Ipv4Address>(*dst_ip).bytes();
+    std::memcpy(&s4->sin_addr, b.data(), 4);
+    slen = sizeof(sockaddr_in);
+  }
+  UniqueFd server, client;
+  {
+    auto ns = NetNs::open("/var/run/netns/" + server_ns);
+    if (!ns) return {false, "", ns.error().message()};
+    auto scope = NetNsScope::enter(*ns);
+    if (!scope) return {false, "", scope.error().message()};
+    server.reset(::socket(v6 ? AF_INET6 : AF_INET, SOCK_STREAM | SOCK_CLOEXEC | SOCK_NONBLOCK, 0));
+    int one = 1;
+    ::setsockopt(server.get(), SOL_SOCKET, SO_REUSEADDR, &one, sizeof one);
+    sockaddr_storage any = ss;
+    if (v6) std::memset(&reinterpret_cast<sockaddr_in6*>(&any)->sin6_addr, 0, 16);
+    else reinterpret_cast<sockaddr_in*>(&any)->sin_addr.s_addr = 0;
+    if (::bind(server.get(), reinterpret_cast<sockaddr*>(&any), slen) != 0 || ::listen(server.get(), 4) != 0)
+      return {false, "", std::string("server bind/listen: ") + std::strerror(errno)};
+  }
+  {
+    auto ns = NetNs::open("/var/run/netns/" + client_ns);
+    if (!ns) return {false, "", ns.error().message()};
+    auto scope = NetNsScope::enter(*ns);
+    if (!scope) return {false, "", scope.error().message()};
+    client.reset(::socket(v6 ? AF_INET6 : AF_INET, SOCK_STREAM | SOCK_CLOEXEC | SOCK_NONBLOCK, 0));
+  }
+  if (::connect(client.get(), reinterpret_cast<sockaddr*>(&ss), slen) != 0 && errno != EINPROGRESS)
+    return {false, "", std::string("connect: ") + std::strerror(errno)};
+  pollfd pfd{client.get(), POLLOUT, 0};
+  if (::poll(&pfd, 1, timeout_ms) != 1) return {false, "", "connect timed out"};
+  int soerr = 0;
+  socklen_t len = sizeof soerr;
+  ::getsockopt(client.get(), SOL_SOCKET, SO_ERROR, &soerr, &len);
+  if (soerr != 0) return {false, "", std::string("connect: ") + std::strerror(soerr)};
+  pollfd sp{server.get(), POLLIN, 0};
+  if (::poll(&sp, 1, timeout_ms) != 1) return {false, "", "accept timed out"};
+  sockaddr_storage peer{};
+  socklen_t plen = sizeof peer;
+  UniqueFd conn(::accept4(server.get(), reinterpret_cast<sockaddr*>(&peer), &plen, SOCK_CLOEXEC));
+  if (!conn) return {false, "", std::string("accept: ") + std::strerror(errno)};
+  if (::write(client.get(), "x", 1) != 1) return {false, "", "write failed"};
+  char c = 0;
+  pollfd cp{conn.get(), POLLIN, 0};
+  if (::poll(&cp, 1, timeout_ms) != 1 || ::read(conn.get(), &c, 1) != 1 || c != 'x')
+    return {false, "", "no data crossed the connection"};
+  char text[INET6_ADDRSTRLEN] = {};
+  if (peer.ss_family == AF_INET6)
+    ::inet_ntop(AF_INET6, &reinterpret_cast<sockaddr_in6*>(&peer)->sin6_addr, text, sizeof text);
+  else
+    ::inet_ntop(AF_INET, &reinterpret_cast<sockaddr_in*>(&peer)->sin_addr, text, sizeof text);
+  res.ok = true;
+  res.server_saw = text;
+  return res;
+}
+
+}  // namespace v6k::testing
