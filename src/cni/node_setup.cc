@@ -1,6 +1,7 @@
 #include "cni/node_setup.h"
 
 #include <sys/stat.h>
+#include <unistd.h>
 
 #include "common/atomic_file.h"
 #include "netlink/nft.h"
@@ -58,6 +59,20 @@ Result<> ensure_node_setup(const NetConf& conf, const std::string& state_dir) {
   }
   V6K_TRY(write_file_atomic(marker, want), "recording node setup");
   return {};
+}
+
+Result<std::vector<std::string>> check_node_setup(const NetConf& conf, const std::string& state_dir) {
+  std::vector<std::string> problems;
+  auto nft = netlink::Nft::open();
+  if (!nft) return fail(std::move(nft.error()).wrap("loading nftables"));
+  auto rules = nft->list_ruleset();
+  if (!rules) return fail(std::move(rules.error()).wrap("listing the node's nftables rules"));
+  std::string snat = "snat to " + conf.ipv4_egress.node_ipv4.to_string();
+  if (rules->find("table ip v6k-egress") == std::string::npos || rules->find(snat) == std::string::npos) {
+    problems.push_back("node IPv4 egress rules (table ip v6k-egress, " + snat + ") are missing; the next ADD reinstalls them");
+    ::unlink((state_dir + "/node-setup").c_str());
+  }
+  return problems;
 }
 
 }  // namespace v6k::cni

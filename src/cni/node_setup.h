@@ -6,6 +6,7 @@
 #pragma once
 
 #include <string>
+#include <vector>
 
 #include "cni/spec.h"
 #include "common/result.h"
@@ -17,5 +18,9 @@ std::string egress_ruleset(const Ipv4Egress& egress);
 
 // Ensures sysctls and rules are in place in the calling thread's network namespace.
 Result<> ensure_node_setup(const NetConf& conf, const std::string& state_dir);
+
+// CHECK's view: problems with the node's egress rules (empty = fine). When the table is
+// gone (someone flushed the ruleset), the marker is removed so the next ADD reinstalls it.
+Result<std::vector<std::string>> check_node_setup(const NetConf& conf, const std::string& state_dir);
 
 }  // namespace v6k::cni

@@ -156,6 +156,11 @@ Outcome cmd_check(const NetConf& conf, const Environment& env) {
   if (!node) return std::unexpected(io_error(node.error(), "cannot open netlink"));
   auto problems = check_pod(*node, *pod_ns, pa);
   if (!problems) return std::unexpected(io_error(problems.error(), "cannot inspect the pod network"));
+  if (conf.ipv4_egress.enabled) {
+    auto egress = check_node_setup(conf, store_dir(conf));
+    if (!egress) return std::unexpected(io_error(egress.error(), "cannot inspect the node's egress rules"));
+    problems->insert(problems->end(), egress->begin(), egress->end());
+  }
   if (!problems->empty()) {
     std::string details;
     for (const auto& p : *problems) details += (details.empty() ? "" : "; ") + p;
@@ -168,15 +173,21 @@ Outcome cmd_gc(const NetConf& conf) {
   auto store = open_store(conf);
   if (!store) return std::unexpected(io_error(store.error(), "cannot open the IPAM store"));
   std::vector<ipam::AttachmentKey> valid;
+  std::vector<ipam::Allocation> all;  // read once, only if some entry lacks an ifname
+  bool listed = false;
   for (const auto& [cid, ifname] : conf.valid_attachments) {
     if (!ifname.empty()) {
       valid.push_back({cid, ifname});
       continue;
     }
     // An attachment without ifname keeps every interface of that container.
-    auto all = store->list();
-    if (!all) return std::unexpected(io_error(all.error(), "cannot read the IPAM store"));
-    for (const auto& a : *all)
+    if (!listed) {
+      auto l = store->list();
+      if (!l) return std::unexpected(io_error(l.error(), "cannot read the IPAM store"));
+      all = std::move(*l);
+      listed = true;
+    }
+    for (const auto& a : all)
       if (a.key.container_id == cid) valid.push_back(a.key);
   }
   auto released = store->gc(valid);

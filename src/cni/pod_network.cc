@@ -130,13 +130,6 @@ Result<> configure_pod_veth(netlink::Rtnl& node, PodVeth& v, const PodAttachment
   return {};
 }
 
-Result<AttachedPod> attach_pod(netlink::Rtnl& node, const netlink::NetNs& pod_ns, const PodAttachment& a) {
-  auto veth = create_pod_veth(node, pod_ns, a);
-  if (!veth) return fail(std::move(veth.error()));
-  V6K_TRY(configure_pod_veth(node, *veth, a), "");
-  return veth->names;
-}
-
 Result<> detach_pod(netlink::Rtnl& node, const std::string& host_veth) {
   auto link = node.get_link(host_veth);
   if (!link) {

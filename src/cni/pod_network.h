@@ -42,7 +42,7 @@ struct AttachedPod {
 // The gateway every pod routes IPv6 through (never configured on the host).
 addr::Ipv6Address pod_gateway_v6();
 
-// ADD in two steps, so the caller can overlap address allocation (an fdatasync) with the
+// ADD, in two steps, so the caller can overlap address allocation (an fdatasync) with the
 // kernel's veth creation: create_pod_veth needs only names and the MTU; configure_pod_veth
 // then adds addresses, routes and neighbours on both ends.
 struct PodVeth {
@@ -53,10 +53,6 @@ struct PodVeth {
 };
 Result<PodVeth> create_pod_veth(netlink::Rtnl& node, const netlink::NetNs& pod_ns, const PodAttachment& a);
 Result<> configure_pod_veth(netlink::Rtnl& node, PodVeth& veth, const PodAttachment& a);
-
-// ADD: builds the datapath (both steps). `node` is a socket in the node namespace, `pod_ns` the pod's
-// namespace. A leftover host veth of the same attachment is replaced.
-Result<AttachedPod> attach_pod(netlink::Rtnl& node, const netlink::NetNs& pod_ns, const PodAttachment& a);
 
 // DEL: cuts the pod off at once by setting the host veth down (the kernel drops its routes
 // and the pod end loses carrier). The veth pair itself dies with the pod's netns, as with

@@ -9,6 +9,7 @@
 #include "addr/ip.h"
 #include "lab.h"
 #include "netlink/netns.h"
+#include "netlink/nft.h"
 #include "netlink/rtnl.h"
 
 namespace v6k::testing {
@@ -95,6 +96,27 @@ TEST_F(PluginDatapath, PodReachesIpv4OnlyHostThroughNodeSnat) {
   auto probe2 = tcp_probe(c, lab_->inet(), "203.0.113.10", 8091);
   ASSERT_TRUE(probe2.ok) << probe2.error;
   EXPECT_EQ(probe2.server_saw, lab_->node_ipv4(2));
+}
+
+TEST_F(PluginDatapath, CheckNoticesFlushedEgressRulesAndNextAddRepairsThem) {
+  auto [a, ra] = add_pod(1, "a");
+  {
+    auto node = netlink::NetNs::open_named(lab_->node(1)).value();
+    auto scope = netlink::NetNsScope::enter(node).value();
+    auto nft = netlink::Nft::open().value();
+    ASSERT_TRUE(nft.run("flush ruleset\n"));
+  }
+  EXPECT_FALSE(tcp_probe(a, lab_->inet(), "203.0.113.10", 8092, 300).ok) << "egress without SNAT must fail";
+  json conf = lab_->config(1);
+  conf["prevResult"] = ra;
+  ExecResult check = lab_->cni(1, "CHECK", "a", a, conf);
+  EXPECT_NE(check.exit_code, 0);
+  EXPECT_NE(check.out.find("egress rules"), std::string::npos) << check.out;
+  auto [b, rb] = add_pod(1, "b");
+  auto probe = tcp_probe(b, lab_->inet(), "203.0.113.10", 8093);
+  ASSERT_TRUE(probe.ok) << probe.error;
+  EXPECT_EQ(probe.server_saw, lab_->node_ipv4(1));
+  EXPECT_EQ(lab_->cni(1, "CHECK", "a", a, conf).exit_code, 0);
 }
 
 TEST_F(PluginDatapath, PodToPodIpv4IsDropped) {
