@@ -111,13 +111,20 @@ Result<PodVeth> create_pod_veth(netlink::Rtnl& node, const netlink::NetNs& pod_n
     (void)node.delete_link(names.host_veth);
     return fail(std::move(e));
   };
-  auto host = node.get_link(names.host_veth);
-  if (!host) return undo(std::move(host.error()).wrap("finding host veth " + names.host_veth));
+  int host_index = created->index, pod_index = created->peer_index;
+  if (host_index == 0) {  // the kernel did not echo the new link (Linux < 6.1)
+    auto host = node.get_link(names.host_veth);
+    if (!host) return undo(std::move(host.error()).wrap("finding host veth " + names.host_veth));
+    host_index = host->index;
+  }
   auto pod = netlink::Rtnl::open_in(pod_ns);
   if (!pod) return undo(std::move(pod.error()).wrap("opening netlink in the pod namespace"));
-  auto peer = pod->get_link(a.ifname);
-  if (!peer) return undo(std::move(peer.error()).wrap("finding " + a.ifname + " in the pod"));
-  return PodVeth{names, host->index, peer->index, std::move(*pod)};
+  if (pod_index == 0) {
+    auto peer = pod->get_link(a.ifname);
+    if (!peer) return undo(std::move(peer.error()).wrap("finding " + a.ifname + " in the pod"));
+    pod_index = peer->index;
+  }
+  return PodVeth{names, host_index, pod_index, std::move(*pod)};
 }
 
 Result<> configure_pod_veth(netlink::Rtnl& node, PodVeth& v, const PodAttachment& a) {

@@ -64,6 +64,11 @@ struct VethSpec {
   std::optional<Mac> peer_mac;
 };
 
+struct CreatedVeth {
+  int index = 0;       // host side, in this socket's netns (0 = unknown)
+  int peer_index = 0;  // peer, in its netns (0 = unknown)
+};
+
 struct LinkInfo {
   int index = 0;
   std::string name;
@@ -76,6 +81,7 @@ struct LinkInfo {
   // link are dropped.
   bool oper_up = false;
   std::string kind;  // "veth", "" for loopback / kinds without IFLA_INFO_KIND
+  int link_index = 0;  // IFLA_LINK: for a veth, the peer's ifindex (in the peer's netns)
 };
 
 struct AddressInfo {
@@ -120,8 +126,9 @@ class Rtnl {
 
   // Host side in this socket's netns; the peer is created DIRECTLY in s.peer_netns_fd
   // (VETH_INFO_PEER carrying IFLA_NET_NS_FD), never created here and moved.
-  // EEXIST when either name is taken.
-  Result<> create_veth(const VethSpec& s);
+  // EEXIST when either name is taken. Returns both ifindexes when the kernel echoes the new
+  // link (Linux >= 6.1, not inside a batch); zeros otherwise, and get_link finds them.
+  Result<CreatedVeth> create_veth(const VethSpec& s);
   Result<LinkInfo> get_link(const std::string& name);  // ENODEV when absent
   Result<LinkInfo> get_link(int ifindex);              // ENODEV when absent
   Result<std::vector<LinkInfo>> list_links();

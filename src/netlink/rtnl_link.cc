@@ -66,6 +66,8 @@ std::optional<LinkInfo> parse_link(const nlmsghdr* nlh) {
     std::memcpy(info.mac.bytes.data(), mnl_attr_get_payload(a.tb[IFLA_ADDRESS]), 6);
   if (a.tb[IFLA_OPERSTATE] && mnl_attr_get_payload_len(a.tb[IFLA_OPERSTATE]) >= 1)
     info.oper_up = mnl_attr_get_u8(a.tb[IFLA_OPERSTATE]) == IF_OPER_UP;
+  if (a.tb[IFLA_LINK] && mnl_attr_validate(a.tb[IFLA_LINK], MNL_TYPE_U32) >= 0)
+    info.link_index = static_cast<int>(mnl_attr_get_u32(a.tb[IFLA_LINK]));
   if (a.tb[IFLA_LINKINFO])
     mnl_attr_parse_nested(a.tb[IFLA_LINKINFO], on_linkinfo_attr, &info.kind);
   return info;
@@ -147,7 +149,7 @@ Result<> Rtnl::commit_batch() { return impl_->t->commit_batch(); }
 //
 // IFLA_NET_NS_FD inside the peer makes the kernel create the peer in that namespace
 // directly: no window where a pod's eth0 exists in the node's namespace.
-Result<> Rtnl::create_veth(const VethSpec& s) {
+Result<CreatedVeth> Rtnl::create_veth(const VethSpec& s) {
   std::string what = "creating veth " + s.name + " (peer " + s.peer_name +
                      (s.peer_netns_fd >= 0 ? " in netns fd " + std::to_string(s.peer_netns_fd) : "") +
                      ")";
@@ -155,7 +157,10 @@ Result<> Rtnl::create_veth(const VethSpec& s) {
       s.peer_name.size() >= IFNAMSIZ)
     return fail_invalid(what + ": interface names must be 1-15 characters");
   RequestBuffer buf;
-  nlmsghdr* nlh = impl_->t->start(buf, RTM_NEWLINK, NLM_F_CREATE | NLM_F_EXCL);
+  // NLM_F_ECHO (honoured for link creation since Linux 6.1) makes the kernel send the new
+  // link back, saving a lookup: its ifindex and, in IFLA_LINK, the peer's ifindex.
+  uint16_t flags = NLM_F_CREATE | NLM_F_EXCL | (impl_->t->batching() ? 0 : NLM_F_ECHO);
+  nlmsghdr* nlh = impl_->t->start(buf, RTM_NEWLINK, flags);
   put_ifinfo(nlh, 0);
   mnl_attr_put_strz(nlh, IFLA_IFNAME, s.name.c_str());
   if (s.mtu != 0) mnl_attr_put_u32(nlh, IFLA_MTU, s.mtu);
@@ -172,7 +177,19 @@ Result<> Rtnl::create_veth(const VethSpec& s) {
   mnl_attr_nest_end(nlh, peer);
   mnl_attr_nest_end(nlh, data);
   mnl_attr_nest_end(nlh, linkinfo);
-  return impl_->t->execute(nlh, std::move(what));
+  CreatedVeth out;
+  if (impl_->t->batching()) {
+    V6K_TRY(impl_->t->execute(nlh, std::move(what)), "");
+    return out;
+  }
+  V6K_TRY(impl_->t->execute(nlh, std::move(what), [&](const nlmsghdr* m) {
+    auto info = parse_link(m);
+    if (info && info->name == s.name) {
+      out.index = info->index;
+      out.peer_index = info->link_index;
+    }
+  }), "");
+  return out;
 }
 
 namespace {

@@ -57,6 +57,18 @@ class RtnlTest : public testing::NetnsTest {
   std::optional<Rtnl> node_, pod_;
 };
 
+TEST_F(RtnlTest, CreateVethReportsBothIfindexes) {
+  auto created = node_->create_veth(spec());
+  ASSERT_TRUE(created) << created.error().message();
+  auto host = node_->get_link("v6kh0");
+  auto eth0 = pod_->get_link("eth0");
+  ASSERT_TRUE(host && eth0);
+  if (created->index == 0) GTEST_SKIP() << "kernel does not echo new links (NLM_F_ECHO needs Linux >= 6.1)";
+  EXPECT_EQ(created->index, host->index);
+  EXPECT_EQ(created->peer_index, eth0->index);
+  EXPECT_EQ(host->link_index, eth0->index);
+}
+
 TEST_F(RtnlTest, VethPeerIsCreatedDirectlyInTargetNamespace) {
   V6K_ASSERT_OK(node_->create_veth(spec()));
 
