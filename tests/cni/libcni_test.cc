@@ -35,8 +35,20 @@ class Libcni : public ::testing::Test {
     std::filesystem::remove_all(cache_dir(), ec);
   }
   std::string cache_dir() const { return lab_ ? lab_->data_dir() + "-cache" : ""; }
+  // A conflist that chains v6k-cni between Debian's loopback and tuning plugins.
+  void write_chained_conflist() {
+    json plugin = lab_->config(1);
+    plugin.erase("cniVersion");
+    plugin.erase("name");
+    json list = {{"cniVersion", "1.0.0"},
+                 {"name", "v6k"},
+                 {"plugins", json::array({{{"type", "loopback"}},
+                                          plugin,
+                                          {{"type", "tuning"}, {"sysctl", {{"net.ipv6.conf.eth0.hop_limit", "42"}}}}})}};
+    std::ofstream(conflist_) << list.dump(2);
+  }
   ExecResult client(const std::string& verb, const std::string& cid, const std::string& pod) {
-    std::string cni_dir = std::filesystem::path(built("cmd/v6k-cni")).parent_path();
+    std::string cni_dir = std::filesystem::path(built("cmd/v6k-cni")).parent_path().string() + ":/usr/lib/cni";
     return run_in_netns("/var/run/netns/" + lab_->node(1),
                         {client_, "-cni-path", cni_dir, "-cache-dir", cache_dir(), verb, conflist_, cid,
                          lab_->pod_path(pod), "eth0"},
@@ -70,6 +82,35 @@ TEST_F(Libcni, AddCheckDelThroughTheRuntimeLibrary) {
   EXPECT_EQ(del2.exit_code, 0) << del2.out << del2.err;
   ExecResult check_after = client("check", "libcni-1", pod);
   EXPECT_NE(check_after.exit_code, 0);
+}
+
+TEST_F(Libcni, ChainsAfterAndBeforeOtherPlugins) {
+  if (::access("/usr/lib/cni/tuning", X_OK) != 0 || ::access("/usr/lib/cni/loopback", X_OK) != 0)
+    GTEST_SKIP() << "Debian's containernetworking-plugins are not installed";
+  write_chained_conflist();
+  std::string pod = lab_->new_pod();
+  ExecResult add = client("add", "chain-1", pod);
+  ASSERT_EQ(add.exit_code, 0) << add.out << add.err;
+  json res = json::parse(add.out, nullptr, false);
+  ASSERT_TRUE(res.is_object()) << add.out;
+  // loopback's lo comes first; ours follow with their interface index shifted past it.
+  ASSERT_GE(res["interfaces"].size(), 3u) << add.out;
+  EXPECT_EQ(res["interfaces"][0]["name"], "lo");
+  std::string ours;
+  for (const auto& ip : res["ips"]) {
+    std::string a = ip["address"];
+    if (a.rfind("2001:db8:", 0) == 0) {
+      ours = a.substr(0, a.find('/'));
+      EXPECT_EQ(res["interfaces"][ip["interface"].get<size_t>()]["name"], "eth0") << add.out;
+    }
+  }
+  ASSERT_FALSE(ours.empty()) << add.out;
+  // tuning, after us, received our result as prevResult and configured our eth0.
+  auto hop = run_in_netns(lab_->pod_path(pod), {"/usr/bin/cat", "/proc/sys/net/ipv6/conf/eth0/hop_limit"}, {}, "");
+  EXPECT_EQ(hop.out, "42\n");
+  EXPECT_EQ(client("check", "chain-1", pod).exit_code, 0);
+  ExecResult del = client("del", "chain-1", pod);
+  EXPECT_EQ(del.exit_code, 0) << del.out << del.err;
 }
 
 }  // namespace
