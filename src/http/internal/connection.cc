@@ -1,0 +1,221 @@
+#include "http/internal/connection.h"
+
+#include <boost/asio/dispatch.hpp>
+#include <boost/beast/core/error.hpp>
+#include <boost/beast/core/flat_buffer.hpp>
+#include <boost/beast/core/string.hpp>
+#include <boost/beast/core/tcp_stream.hpp>
+#include <boost/beast/http/empty_body.hpp>
+#include <boost/beast/http/error.hpp>
+#include <boost/beast/http/parser.hpp>
+#include <boost/beast/http/read.hpp>
+#include <boost/beast/http/write.hpp>
+
+#include <array>
+#include <cstdio>
+#include <optional>
+
+#include "http/internal/wire.h"
+
+namespace v6k::http::internal {
+
+namespace asio = boost::asio;
+namespace beast = boost::beast;
+namespace bhttp = boost::beast::http;
+using boost::system::error_code;
+
+namespace {
+
+constexpr uint32_t kHeaderLimit = 64 * 1024;
+// After an error response or Connection: close we stop sending and read (discarding)
+// for at most this long, so the peer sees our response instead of a reset.
+constexpr auto kLingerTime = std::chrono::seconds(2);
+
+bool is_parse_error(const error_code& ec) {
+  return ec.category() == bhttp::make_error_code(bhttp::error::bad_target).category();
+}
+
+// Beast refuses every version but 1.0/1.1 as bad_version; a request line that is well
+// formed apart from its version ("GET / HTTP/2.0") deserves 505 rather than 400.
+bool is_other_http_version(std::string_view data) {
+  auto eol = data.find("\r\n");
+  if (eol == std::string_view::npos || eol < 9) return false;
+  std::string_view v = data.substr(eol - 9, 9);  // " HTTP/d.d"
+  auto digit = [](char c) { return c >= '0' && c <= '9'; };
+  return v.starts_with(" HTTP/") && digit(v[6]) && v[7] == '.' && digit(v[8]) &&
+         data.substr(0, eol).find(' ') < eol - 9;
+}
+
+}  // namespace
+
+// One connection. All of its work runs on the socket's strand, one step at a time:
+// read header [-> 100 Continue] -> read body -> handler -> write -> (read header | linger).
+//
+// TLS seam: every I/O goes through `stream_`; an HTTPS listener would make this class a
+// template over the stream (beast::tcp_stream | beast::ssl_stream<beast::tcp_stream>) with
+// a handshake step before the first read and an SSL shutdown in linger().
+class Connection : public std::enable_shared_from_this<Connection> {
+ public:
+  Connection(asio::ip::tcp::socket socket, std::shared_ptr<ServerShared> shared)
+      : stream_(std::move(socket)), shared_(std::move(shared)) {
+    error_code ec;
+    auto ep = stream_.socket().remote_endpoint(ec);
+    if (!ec) remote_ = format_endpoint(ep);
+  }
+  ~Connection() {
+    std::lock_guard lock(shared_->mu);
+    shared_->live.erase(this);
+  }
+
+  void start() {
+    {
+      std::lock_guard lock(shared_->mu);
+      shared_->live.emplace(this, weak_from_this());
+    }
+    asio::dispatch(stream_.get_executor(), [self = shared_from_this()] { self->read_header(); });
+  }
+
+  // From ServerShared::close_all (no io thread running): pending operations complete with
+  // operation_aborted and the connection is released.
+  void close() { stream_.close(); }
+
+ private:
+  enum class After { kNextRequest, kLinger };
+
+  void read_header() {
+    parser_.emplace();
+    parser_->header_limit(kHeaderLimit);
+    parser_->body_limit(shared_->options.max_body_bytes);
+    stream_.expires_after(shared_->options.idle_timeout);
+    bhttp::async_read_header(stream_, buffer_, *parser_,
+                             [self = shared_from_this()](error_code ec, size_t) {
+                               if (ec) return self->on_read_error(ec);
+                               self->on_header();
+                             });
+  }
+
+  void on_header() {
+    const auto& req = parser_->get();
+    if (req.version() != 10 && req.version() != 11)
+      return reject(bhttp::status::http_version_not_supported, "HTTP version not supported\n");
+    if (parser_->is_done()) return handle();
+    if (beast::iequals(req[bhttp::field::expect], "100-continue")) {
+      continue_.emplace(bhttp::status::continue_, 11);
+      bhttp::async_write(stream_, *continue_, [self = shared_from_this()](error_code ec, size_t) {
+        if (ec) return self->stream_.close();
+        self->read_body();
+      });
+      return;
+    }
+    read_body();
+  }
+
+  void read_body() {
+    stream_.expires_after(shared_->options.idle_timeout);
+    bhttp::async_read(stream_, buffer_, *parser_,
+                      [self = shared_from_this()](error_code ec, size_t) {
+                        if (ec) return self->on_read_error(ec);
+                        self->handle();
+                      });
+  }
+
+  void on_read_error(const error_code& ec) {
+    if (ec == bhttp::error::body_limit)
+      return reject(bhttp::status::payload_too_large, "request body too large\n");
+    if (ec == bhttp::error::bad_version) {
+      auto data = buffer_.cdata();
+      if (is_other_http_version({static_cast<const char*>(data.data()), data.size()}))
+        return reject(bhttp::status::http_version_not_supported, "HTTP version not supported\n");
+    }
+    if (ec == bhttp::error::header_limit)
+      return reject(bhttp::status::request_header_fields_too_large, "request header too large\n");
+    if (ec != bhttp::error::end_of_stream && ec != bhttp::error::partial_message &&
+        is_parse_error(ec))
+      return reject(bhttp::status::bad_request, "bad request: " + ec.message() + "\n");
+    // Peer closed, timed out, reset, or the server is stopping: nothing to answer.
+    stream_.close();
+  }
+
+  void handle() {
+    const auto& breq = parser_->get();
+    const bool head = breq.method() == bhttp::verb::head;
+    const unsigned version = breq.version();
+    bool keep_alive = breq.keep_alive();
+    Request req = to_request(parser_->release(), remote_);
+    Response resp;
+    try {
+      resp = shared_->handler(req);
+    } catch (const std::exception& e) {
+      std::fprintf(stderr, "v6k http: handler for %s %s threw: %s\n", req.method.c_str(),
+                   req.target.c_str(), e.what());
+      resp = Response::text(500, "internal error\n");
+      keep_alive = false;
+    } catch (...) {
+      std::fprintf(stderr, "v6k http: handler for %s %s threw\n", req.method.c_str(),
+                   req.target.c_str());
+      resp = Response::text(500, "internal error\n");
+      keep_alive = false;
+    }
+    keep_alive = keep_alive && !wants_close(resp);
+    res_ = to_beast(std::move(resp), version, head, keep_alive, shared_->options.server_name);
+    write(res_.keep_alive() ? After::kNextRequest : After::kLinger);
+  }
+
+  // Answers a request we could not read, then closes.
+  void reject(bhttp::status status, std::string text) {
+    Response r = Response::text(static_cast<int>(status), std::move(text));
+    res_ = to_beast(std::move(r), 11, false, false, shared_->options.server_name);
+    write(After::kLinger);
+  }
+
+  void write(After after) {
+    stream_.expires_after(shared_->options.idle_timeout);
+    bhttp::async_write(stream_, res_, [self = shared_from_this(), after](error_code ec, size_t) {
+      self->res_ = {};
+      if (ec) return self->stream_.close();
+      if (after == After::kNextRequest) return self->read_header();
+      self->linger();
+    });
+  }
+
+  void linger() {
+    error_code ignored;
+    stream_.socket().shutdown(asio::ip::tcp::socket::shutdown_send, ignored);
+    if (!drain_) drain_ = std::make_unique<std::array<char, 4096>>();
+    stream_.expires_after(kLingerTime);  // one deadline for the whole drain
+    drain();
+  }
+
+  void drain() {
+    stream_.async_read_some(asio::buffer(*drain_), [self = shared_from_this()](error_code ec, size_t) {
+      if (ec) return self->stream_.close();
+      self->drain();
+    });
+  }
+
+  beast::tcp_stream stream_;
+  std::shared_ptr<ServerShared> shared_;
+  std::string remote_;
+  beast::flat_buffer buffer_;
+  std::optional<bhttp::request_parser<bhttp::string_body>> parser_;
+  std::optional<bhttp::response<bhttp::empty_body>> continue_;
+  BeastResponse res_;  // lives until its write completes
+  std::unique_ptr<std::array<char, 4096>> drain_;
+};
+
+void ServerShared::close_all() {
+  std::vector<std::shared_ptr<Connection>> conns;
+  {
+    std::lock_guard lock(mu);
+    for (auto& [ptr, weak] : live) {
+      if (auto c = weak.lock()) conns.push_back(std::move(c));
+    }
+  }
+  for (auto& c : conns) c->close();
+}
+
+void serve(asio::ip::tcp::socket socket, std::shared_ptr<ServerShared> shared) {
+  std::make_shared<Connection>(std::move(socket), std::move(shared))->start();
+}
+
+}  // namespace v6k::http::internal

@@ -1,0 +1,47 @@
+// HTTP/1.1 requests and responses as plain values, shared by the server, the client and
+// every API module (aws, ec2, eks, kube) so handlers are testable without sockets.
+//
+//   Response handle(const Request& r) {
+//     if (r.method != "POST") return Response::text(405, "method not allowed\n");
+//     auto ct = r.header("content-type");   // names are matched case-insensitively
+//     ...
+//   }
+#pragma once
+
+#include <optional>
+#include <string>
+#include <string_view>
+#include <utility>
+#include <vector>
+
+namespace v6k::http {
+
+using Headers = std::vector<std::pair<std::string, std::string>>;  // names lower-cased
+
+struct Request {
+  std::string method;   // "GET", "POST", ...
+  std::string target;   // as sent: "/clusters/x?maxResults=5"
+  std::string path;     // target before '?', still percent-encoded
+  std::string query;    // target after '?', raw ("" when none)
+  Headers headers;      // in arrival order, names lower-cased
+  std::string body;
+  std::string remote;   // peer address, "[::1]:51234" or "127.0.0.1:51234"
+
+  // First header with this name (case-insensitive), if any.
+  std::optional<std::string_view> header(std::string_view name) const;
+};
+
+struct Response {
+  int status = 200;
+  Headers headers;  // Content-Length is set by the server
+  std::string body;
+
+  static Response text(int status, std::string body, std::string content_type = "text/plain; charset=utf-8");
+  Response& set(std::string name, std::string value);  // replaces an existing header
+  std::optional<std::string_view> header(std::string_view name) const;
+};
+
+// "%2F" -> "/", "+" stays "+" (path semantics); nullopt on a malformed escape.
+std::optional<std::string> percent_decode(std::string_view s);
+
+}  // namespace v6k::http

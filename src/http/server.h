@@ -1,0 +1,90 @@
+// An HTTP/1.1 server for the region daemon's loopback front door, and a tiny blocking
+// client. Handlers see plain values (http/message.h), never sockets:
+//
+//   auto srv = http::Server::start({.listen = {"127.0.0.1:0", "[::1]:0"}},
+//                                  [](const http::Request& r) {
+//                                    return http::Response::text(200, "hi " + r.path + "\n");
+//                                  });
+//   if (!srv) return fail(std::move(srv.error()).wrap("starting the front door"));
+//   auto resp = http::send_request("::1", (*srv)->port(), {.method = "GET", .target = "/x"});
+//
+// Behaviour: keep-alive (and `Connection: close`), Content-Length and chunked request
+// bodies, 400 for malformed requests, 413 past max_body_bytes, `Server` and `Date`
+// headers on every response, HEAD answered without a body, a handler that throws gets a
+// 500 and its connection closed. Handlers run on the io threads: a slow handler blocks
+// its thread, so keep them short or raise `threads`.
+//
+// Seams kept open (Boost.Beast/Asio stay out of this header, behind a pimpl; the wire
+// code is internal/connection.cc):
+//  - TLS: every byte goes through the connection's one `stream_` member; HTTPS makes that
+//    class a template over the stream (beast::tcp_stream | beast::ssl_stream<tcp_stream>)
+//    with a handshake before the first read, selected per listener by a future
+//    `ServerOptions::tls` (cert/key). Handlers and this interface do not change.
+//  - Streaming responses (chunked, for Kubernetes watch): a future `Response` member (e.g.
+//    `std::function<void(BodyWriter)> stream`) makes the connection write the header with
+//    `Transfer-Encoding: chunked` (beast::http::response_serializer + chunk_body) and hand
+//    the producer a writer that posts chunks onto the connection's strand until it closes
+//    or the peer goes; the connection then resumes reading or closes.
+//  - Protocol upgrade (WebSocket / SPDY for kubectl exec): a `Response` with status 101 and
+//    an upgrade callback makes the connection hand its stream and buffered bytes to that
+//    callback (beast::websocket::stream over the same tcp_stream) instead of reading the
+//    next request.
+#pragma once
+
+#include <chrono>
+#include <cstddef>
+#include <cstdint>
+#include <functional>
+#include <memory>
+#include <string>
+#include <vector>
+
+#include "common/result.h"
+#include "http/message.h"
+
+namespace v6k::http {
+
+using Handler = std::function<Response(const Request&)>;
+
+struct ServerOptions {
+  // "127.0.0.1:4566", "[::1]:4566"; port 0 = pick one (see Server::start).
+  std::vector<std::string> listen = {"127.0.0.1:0"};
+  size_t max_body_bytes = 16 << 20;  // a larger request body gets 413
+  int threads = 1;                    // io threads (they also run the handler)
+  std::chrono::seconds idle_timeout{60};  // an idle or stalled connection is closed after this
+  std::string server_name = "v6k";        // the `Server` header
+};
+
+class Server {
+ public:
+  // Binds every listen address (SO_REUSEADDR, IPV6_V6ONLY on v6 sockets) and starts
+  // serving on background threads. If the first address has port 0, later addresses with
+  // port 0 get the SAME port as the first (so 127.0.0.1 and ::1 share one port). Errors
+  // (bad address, EADDRINUSE, ...) name the address.
+  static Result<std::unique_ptr<Server>> start(ServerOptions opts, Handler handler);
+
+  uint16_t port() const;                        // the bound port of the first address
+  std::vector<std::string> endpoints() const;   // "127.0.0.1:4566", "[::1]:4566"
+  // Closes listeners and every connection, joins the threads. Idempotent; in-flight
+  // handlers finish first (their responses are dropped).
+  void stop();
+  ~Server();
+
+  Server(const Server&) = delete;
+  Server& operator=(const Server&) = delete;
+
+  struct Impl;  // server.cc
+
+ private:
+  explicit Server(std::unique_ptr<Impl> impl);
+  std::unique_ptr<Impl> impl_;
+};
+
+// A blocking client (tests, tools, the CLI talking to its daemon): one request on a fresh
+// connection, `Connection: close`. host may be "127.0.0.1", "::1" or "localhost" (any
+// name the resolver knows, tried in order). `Host` and `Content-Length` are added when
+// the request lacks them. The timeout covers connect + write + read.
+Result<Response> send_request(const std::string& host, uint16_t port, const Request& req,
+                              std::chrono::milliseconds timeout = std::chrono::seconds(10));
+
+}  // namespace v6k::http
