@@ -24,6 +24,7 @@ test: build
 
 demo: build
 	@examples/pod-network/demo $(BUILD)
+	@examples/region-vpc/demo $(BUILD)
 
 bench: build
 	@scripts/run-bench $(BUILD)

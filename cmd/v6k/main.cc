@@ -1,0 +1,40 @@
+// v6k: the local IPv6 region. Parses arguments and calls src/cli.
+#include <CLI/CLI.hpp>
+
+#include <cstdlib>
+#include <filesystem>
+
+#include "cli/daemon.h"
+
+int main(int argc, char** argv) {
+  CLI::App app{"v6k: an EKS-style IPv6 region on one Linux machine.\n"
+               "The real aws CLI and kubectl talk to it on loopback; every VPC, instance and pod\n"
+               "is a network namespace with real addresses, routes and security groups."};
+  app.require_subcommand(1);
+  v6k::cli::DaemonOptions o;
+  if (const char* s = std::getenv("V6K_STATE")) o.state_dir = s;
+  std::error_code ec;
+  o.self = std::filesystem::canonical("/proc/self/exe", ec).string();
+  auto common = [&](CLI::App* sub) {
+    sub->add_option("--state", o.state_dir, "state directory ($V6K_STATE, default /var/lib/v6k)");
+    sub->add_option("--port", o.port, "AWS endpoint port on 127.0.0.1 and ::1 (default 4566)");
+    sub->add_option("--region", o.region, "region name (default us-west-2)");
+    sub->add_option("--account", o.account_id, "account id (default 123456789012)");
+  };
+  auto* serve = app.add_subcommand("serve", "run the region daemon in the foreground");
+  common(serve);
+  auto* up = app.add_subcommand("up", "start the region daemon in the background and print how to use it");
+  common(up);
+  bool purge = false;
+  auto* down = app.add_subcommand("down", "stop the region daemon (state is kept unless --purge)");
+  common(down);
+  down->add_flag("--purge", purge, "also delete the state directory");
+  auto* status = app.add_subcommand("status", "show whether the region runs and what it holds");
+  common(status);
+  CLI11_PARSE(app, argc, argv);
+  if (*serve) return v6k::cli::serve(o);
+  if (*up) return v6k::cli::up(o);
+  if (*down) return v6k::cli::down(o, purge);
+  if (*status) return v6k::cli::status(o);
+  return 2;
+}
