@@ -138,6 +138,24 @@ class SqliteStore final : public Store {
     return write(Op::kRemove, key, {}, expected_mod_revision);
   }
 
+  Result<std::vector<KeyValue>> commit(const std::vector<Write>& writes) override {
+    for (size_t i = 0; i < writes.size(); ++i) {
+      V6K_TRY(check_key(writes[i].key), "commit");
+      if (writes[i].expected_mod_revision < 0) return fail_invalid("negative expected revision");
+      for (size_t j = 0; j < i; ++j)
+        if (writes[j].key == writes[i].key) return fail_invalid("commit names key " + writes[i].key + " twice");
+    }
+    if (writes.empty()) return std::vector<KeyValue>{};
+    std::unique_lock w(hub_->write_mu);
+    auto c = acquire();
+    if (!c) return fail(std::move(c.error()));
+    auto r = commit_in(**c, writes);
+    release(std::move(*c));
+    w.unlock();
+    if (r) hub_->notify_commit();
+    return r;
+  }
+
   Result<int64_t> current_revision() override {
     auto r = revisions();
     if (!r) return fail(std::move(r.error()));
@@ -282,6 +300,37 @@ class SqliteStore final : public Store {
     if (!txn) return fail(std::move(txn.error()).wrap(ctx));
     auto revs = read_revisions(c);
     if (!revs) return fail(std::move(revs.error()).wrap(ctx));
+    auto kv = apply_in(c, op, key, value, expected, revs->current + 1);
+    if (!kv) return kv;
+    V6K_TRY(txn->commit(), ctx);
+    return kv;
+  }
+
+  // Several writes in one SQLite transaction, revisions current+1, +2, ...
+  static Result<std::vector<KeyValue>> commit_in(Conn& c, const std::vector<Write>& writes) {
+    auto txn = Txn::begin(c, true);
+    if (!txn) return fail(std::move(txn.error()).wrap("commit"));
+    auto revs = read_revisions(c);
+    if (!revs) return fail(std::move(revs.error()).wrap("commit"));
+    std::vector<KeyValue> out;
+    out.reserve(writes.size());
+    int64_t rev = revs->current;
+    for (const auto& w : writes) {
+      Op op = w.kind == Write::Kind::kCreate ? Op::kCreate
+              : w.kind == Write::Kind::kUpdate ? Op::kUpdate : Op::kRemove;
+      auto kv = apply_in(c, op, w.key, w.value, w.expected_mod_revision, ++rev);
+      if (!kv) return fail(std::move(kv.error()));  // the Txn rolls back on destruction
+      out.push_back(std::move(*kv));
+    }
+    V6K_TRY(txn->commit(), "commit");
+    return out;
+  }
+
+  // One write at revision `rev` inside the caller's write transaction.
+  static Result<KeyValue> apply_in(Conn& c, Op op, std::string_view key, std::string_view value,
+                                   int64_t expected, int64_t rev) {
+    const char* what = op == Op::kCreate ? "create" : op == Op::kUpdate ? "update" : "remove";
+    std::string ctx = std::string(what) + " " + std::string(key);
     int64_t prev_id = 0;
     bool live = false;
     KeyValue prev{std::string(key), {}, 0, 0, 0};
@@ -309,7 +358,6 @@ class SqliteStore final : public Store {
                                             std::to_string(expected) + ")"));
       }
     }
-    const int64_t rev = revs->current + 1;  // we hold the write lock
     KeyValue next{std::string(key), std::string(value), rev, rev, 1};
     if (op == Op::kUpdate) {
       next.create_revision = prev.create_revision;
@@ -328,7 +376,6 @@ class SqliteStore final : public Store {
           .bind_blob(8, op == Op::kRemove ? std::string_view() : value);
       V6K_TRY(s->run(), ctx);  // a lost race on (name, prev_revision) is ESTALE
     }
-    V6K_TRY(txn->commit(), ctx);
     if (op == Op::kRemove) {
       prev.mod_revision = rev;
       return prev;

@@ -52,6 +52,18 @@ struct ListResult {
   bool more = false;            // more keys after the last item
 };
 
+// One write of an atomic commit().
+struct Write {
+  enum class Kind { kCreate, kUpdate, kRemove };
+  Kind kind = Kind::kCreate;
+  std::string key;
+  std::string value;                  // ignored for kRemove
+  int64_t expected_mod_revision = 0;  // kUpdate/kRemove: 0 = unconditional
+  static Write create(std::string k, std::string v) { return {Kind::kCreate, std::move(k), std::move(v), 0}; }
+  static Write update(std::string k, std::string v, int64_t rev) { return {Kind::kUpdate, std::move(k), std::move(v), rev}; }
+  static Write remove(std::string k, int64_t rev) { return {Kind::kRemove, std::move(k), {}, rev}; }
+};
+
 enum class EventType { kPut, kDelete };
 
 struct Event {
@@ -88,6 +100,11 @@ class Store {  // abstract: SQLite now, etcd later
   // Returns the deleted kv (its value, create_revision and version) with mod_revision set
   // to the revision of the delete itself (what Kubernetes reports as the resourceVersion).
   virtual Result<KeyValue> remove(std::string_view key, int64_t expected_mod_revision = 0) = 0;
+  // Applies every write or none, in order; each gets its own consecutive revision (as
+  // kine). A key may appear once. Fails with the first failing write's error (same codes as
+  // create/update/remove, the message naming the key); nothing is written then. Returns the
+  // kvs as create/update/remove would, in order.
+  virtual Result<std::vector<KeyValue>> commit(const std::vector<Write>& writes) = 0;
   // The revision of the last write (a fresh store is at 1, as etcd; its first write is 2).
   virtual Result<int64_t> current_revision() = 0;
   // The revision below which history is gone (0 = never compacted).

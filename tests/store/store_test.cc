@@ -272,6 +272,48 @@ TEST_P(CrudTest, CompactionDropsHistoryBelowOnly) {
   ASSERT_OK(store_->update("/a", "4", a3->mod_revision));
 }
 
+TEST_P(CrudTest, CommitIsAllOrNothingWithConsecutiveRevisions) {
+  auto a = store_->create("/a", "1");
+  ASSERT_OK(a);
+  ASSERT_OK(store_->create("/gone", "x"));
+  const int64_t r0 = rev();
+  auto ok = store_->commit({Write::create("/b", "2"), Write::update("/a", "1b", a->mod_revision),
+                            Write::remove("/gone", 0)});
+  ASSERT_OK(ok);
+  ASSERT_EQ(ok->size(), 3u);
+  EXPECT_EQ((*ok)[0].mod_revision, r0 + 1);
+  EXPECT_EQ((*ok)[1].mod_revision, r0 + 2);
+  EXPECT_EQ((*ok)[1].version, 2);
+  EXPECT_EQ((*ok)[2].mod_revision, r0 + 3);
+  EXPECT_EQ(rev(), r0 + 3);
+  EXPECT_EQ(store_->get("/a")->value, "1b");
+  EXPECT_ERRNO(store_->get("/gone"), ENOENT);
+
+  // Each kind of failure anywhere in the list leaves the store exactly as it was.
+  struct Case {
+    std::vector<Write> writes;
+    int err;
+  };
+  std::vector<Case> cases = {
+      {{Write::create("/c", "3"), Write::create("/b", "dup")}, EEXIST},
+      {{Write::create("/c", "3"), Write::update("/a", "x", a->mod_revision)}, ESTALE},
+      {{Write::create("/c", "3"), Write::remove("/nope", 0)}, ENOENT},
+      {{Write::create("/c", "3"), Write::update("/nope", "x", 0)}, ENOENT},
+      {{Write::create("/c", "3"), Write::create("/c", "again")}, EINVAL},
+      {{Write::create("", "3")}, EINVAL},
+  };
+  for (const auto& c : cases) {
+    const int64_t before = rev();
+    EXPECT_ERRNO(store_->commit(c.writes), c.err);
+    EXPECT_EQ(rev(), before);
+    EXPECT_ERRNO(store_->get("/c"), ENOENT);
+    EXPECT_EQ(store_->get("/a")->value, "1b");
+  }
+  auto empty = store_->commit({});
+  ASSERT_OK(empty);
+  EXPECT_TRUE(empty->empty());
+}
+
 INSTANTIATE_TEST_SUITE_P(Backends, CrudTest, ::testing::ValuesIn(backends()), backend_name);
 
 }  // namespace
