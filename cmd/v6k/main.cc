@@ -20,6 +20,9 @@ int main(int argc, char** argv) {
     sub->add_option("--port", o.port, "AWS endpoint port on 127.0.0.1 and ::1 (default 4566)");
     sub->add_option("--region", o.region, "region name (default us-west-2)");
     sub->add_option("--account", o.account_id, "account id (default 123456789012)");
+    sub->add_option("--ns-prefix", o.ns_prefix,
+                    "prefix of every network namespace the region makes (default v6k-; serve/up only,\n"
+                    "down and ssh read it from the state dir)");
   };
   auto* serve = app.add_subcommand("serve", "run the region daemon in the foreground");
   common(serve);
@@ -31,10 +34,19 @@ int main(int argc, char** argv) {
   down->add_flag("--purge", purge, "also delete the state directory");
   auto* status = app.add_subcommand("status", "show whether the region runs and what it holds");
   common(status);
+  std::string host;
+  std::vector<std::string> command;
+  auto* ssh = app.add_subcommand("ssh", "run a shell or a command on an instance or internet host, as SSH would:\n"
+                                        "  v6k ssh i-0123456789abcdef0 -- ping -6 -c1 2001:db8:ffff::80\n"
+                                        "  v6k ssh laptop -- curl -s http://203.0.113.80/");
+  common(ssh);
+  ssh->add_option("host", host, "instance id, or laptop / svc4 / svc46 (the internet hosts)")->required();
+  ssh->add_option("command", command, "command and arguments (after --); default: an interactive shell");
   CLI11_PARSE(app, argc, argv);
   if (*serve) return v6k::cli::serve(o);
   if (*up) return v6k::cli::up(o);
   if (*down) return v6k::cli::down(o, purge);
   if (*status) return v6k::cli::status(o);
+  if (*ssh) return v6k::cli::ssh(o, host, command);
   return 2;
 }

@@ -7,30 +7,39 @@
 
 namespace v6k::aws {
 
+namespace {
+// Appends s escaped to out; runs of plain bytes are copied whole, with no temporary string.
+void append_escaped(std::string& out, std::string_view s) {
+  size_t plain = 0;
+  for (size_t i = 0; i < s.size(); ++i) {
+    auto u = static_cast<unsigned char>(s[i]);
+    const char* rep = nullptr;
+    switch (s[i]) {
+      case '&': rep = "&amp;"; break;
+      case '<': rep = "&lt;"; break;
+      case '>': rep = "&gt;"; break;
+      case '"': rep = "&quot;"; break;
+      case '\'': rep = "&apos;"; break;
+      case '\t': rep = "&#x9;"; break;
+      case '\n': rep = "&#xA;"; break;
+      case '\r': rep = "&#xD;"; break;
+      default:
+        if (u < 0x20) rep = "\xEF\xBF\xBD";
+        else if (u == 0x7f) rep = "&#x7F;";
+    }
+    if (!rep) continue;
+    out.append(s.data() + plain, i - plain);
+    out += rep;
+    plain = i + 1;
+  }
+  out.append(s.data() + plain, s.size() - plain);
+}
+}  // namespace
+
 std::string xml_escape(std::string_view s) {
   std::string out;
   out.reserve(s.size());
-  for (char c : s) {
-    auto u = static_cast<unsigned char>(c);
-    switch (c) {
-      case '&': out += "&amp;"; break;
-      case '<': out += "&lt;"; break;
-      case '>': out += "&gt;"; break;
-      case '"': out += "&quot;"; break;
-      case '\'': out += "&apos;"; break;
-      case '\t': out += "&#x9;"; break;
-      case '\n': out += "&#xA;"; break;
-      case '\r': out += "&#xD;"; break;
-      default:
-        if (u < 0x20 || u == 0x7f) {
-          // XML 1.0 cannot carry C0 controls, not even as references: U+FFFD instead.
-          // DEL is legal but invisible; escape it so documents stay printable.
-          out += u == 0x7f ? "&#x7F;" : "\xEF\xBF\xBD";
-        } else {
-          out += c;
-        }
-    }
-  }
+  append_escaped(out, s);
   return out;
 }
 
@@ -53,7 +62,7 @@ XmlWriter& XmlWriter::start(std::string_view name, std::string_view xmlns) {
 }
 
 XmlWriter& XmlWriter::text(std::string_view value) {
-  out_ += xml_escape(value);
+  append_escaped(out_, value);
   return *this;
 }
 
@@ -67,7 +76,14 @@ XmlWriter& XmlWriter::end() {
 }
 
 XmlWriter& XmlWriter::leaf(std::string_view name, std::string_view value) {
-  return start(name).text(value).end();
+  out_ += '<';
+  out_ += name;
+  out_ += '>';
+  append_escaped(out_, value);
+  out_ += "</";
+  out_ += name;
+  out_ += '>';
+  return *this;
 }
 
 XmlWriter& XmlWriter::leaf(std::string_view name, bool value) {
@@ -95,10 +111,10 @@ std::string ec2_response(std::string_view action, std::string_view request_id,
                          const std::function<void(XmlWriter&)>& body) {
   XmlWriter w;
   std::string root = std::string(action) + "Response";
-  w.start(root, kEc2Namespace).leaf("requestId", request_id);
+  w.raw(kProlog).start(root, kEc2Namespace).leaf("requestId", request_id);
   if (body) body(w);
   w.end();
-  return std::string(kProlog) + std::move(w).take();
+  return std::move(w).take();  // no copy: a DescribeInstances answer can be megabytes
 }
 
 http::Response ec2_ok(std::string_view action, std::string_view request_id,

@@ -25,6 +25,13 @@ class XmlWriter {
   XmlWriter& start(std::string_view name, std::string_view xmlns);
   // Escaped character data inside the current element.
   XmlWriter& text(std::string_view value);
+  // Room for `bytes` more output (large answers grow once instead of doubling).
+  void reserve(size_t bytes) { out_.reserve(out_.size() + bytes); }
+  // Appends trusted markup as is (the prolog; a fragment rendered earlier by a writer).
+  XmlWriter& raw(std::string_view markup) {
+    out_ += markup;
+    return *this;
+  }
   // Closes the innermost open element.
   XmlWriter& end();
   // <name>escaped value</name>

@@ -1,6 +1,7 @@
 #include "cli/daemon.h"
 
 #include <fcntl.h>
+#include <sched.h>
 #include <signal.h>
 #include <sys/stat.h>
 #include <sys/wait.h>
@@ -8,13 +9,18 @@
 
 #include <chrono>
 #include <cstdio>
+#include <cstring>
 #include <filesystem>
 #include <nlohmann/json.hpp>
 #include <thread>
 
 #include "common/atomic_file.h"
+#include "netlink/netns.h"
 #include "http/server.h"
+#include "fabric/fabric.h"
 #include "region/front_door.h"
+#include "region/internet_services.h"
+#include "region/realizer.h"
 #include "store/store.h"
 
 namespace v6k::cli {
@@ -23,6 +29,21 @@ namespace {
 std::string pid_file(const DaemonOptions& o) { return o.state_dir + "/v6k.pid"; }
 std::string credentials_file(const DaemonOptions& o) { return o.state_dir + "/credentials"; }
 std::string log_file(const DaemonOptions& o) { return o.state_dir + "/v6k.log"; }
+std::string fabric_file(const DaemonOptions& o) { return o.state_dir + "/fabric.json"; }
+
+// The namespace prefix the region in this state dir uses (recorded by `serve`).
+std::string recorded_prefix(const DaemonOptions& o) {
+  auto text = read_file(fabric_file(o));
+  if (!text) return o.ns_prefix;
+  auto j = nlohmann::json::parse(*text, nullptr, false);
+  if (!j.is_object()) return o.ns_prefix;
+  return j.value("ns_prefix", o.ns_prefix);
+}
+
+void log_line(const char* fmt, const std::string& a) {
+  std::printf(fmt, a.c_str());
+  std::fflush(stdout);
+}
 
 volatile sig_atomic_t g_stop = 0;
 void on_signal(int) { g_stop = 1; }
@@ -87,7 +108,36 @@ int serve(const DaemonOptions& o) {
     std::fprintf(stderr, "v6k serve: %s\n", r.error().message().c_str());
     return 1;
   }
+  if (auto r = write_file_atomic(fabric_file(o), nlohmann::json{{"ns_prefix", o.ns_prefix}}.dump() + "\n"); !r) {
+    std::fprintf(stderr, "v6k serve: %s\n", r.error().message().c_str());
+    return 1;
+  }
+  auto fab = fabric::Fabric::open({.ns_prefix = o.ns_prefix});
+  if (!fab) {
+    std::fprintf(stderr, "v6k serve: %s\n", fab.error().message().c_str());
+    return 1;
+  }
+  // The store is the truth: rebuild whatever the kernel lost (a reboot, `v6k down`, a crash
+  // mid-change) and remove what the store does not name, before answering anyone.
+  region::Realizer realizer(**st, **fab);
+  std::printf("v6k serve: realising the stored region in namespaces %s*\n", o.ns_prefix.c_str());
+  std::fflush(stdout);
+  if (auto r = realizer.sync_all(); !r) {
+    std::fprintf(stderr, "v6k serve: %s\n", r.error().message().c_str());
+    return 1;
+  }
+  auto services = region::InternetServices::start(**fab);
+  if (!services) {
+    std::fprintf(stderr, "v6k serve: %s\n", services.error().message().c_str());
+    return 1;
+  }
   region::FrontDoor door(**st, ec2::RegionConfig::defaults(o.region, o.account_id));
+  door.on_ec2_change([&realizer](const std::vector<std::string>& vpcs) {
+    for (const auto& id : vpcs)
+      if (auto r = realizer.sync_vpc(id); !r)
+        log_line("v6k serve: realising %s failed (will retry at the next change or restart)\n",
+                 id + ": " + r.error().message());
+  });
   http::ServerOptions so;
   so.listen = {"127.0.0.1:" + std::to_string(o.port), "[::1]:" + std::to_string(o.port)};
   so.threads = 2;
@@ -109,6 +159,7 @@ int serve(const DaemonOptions& o) {
   std::fflush(stdout);
   while (!g_stop) std::this_thread::sleep_for(std::chrono::milliseconds(100));
   (*server)->stop();
+  services->reset();
   ::unlink(pid_file(o).c_str());
   std::printf("v6k serve: stopped\n");
   return 0;
@@ -142,7 +193,8 @@ int up(const DaemonOptions& o) {
     ::dup2(log, 2);
     std::string port = std::to_string(o.port);
     ::execl(o.self.c_str(), o.self.c_str(), "serve", "--state", o.state_dir.c_str(), "--port", port.c_str(),
-            "--region", o.region.c_str(), "--account", o.account_id.c_str(), static_cast<char*>(nullptr));
+            "--region", o.region.c_str(), "--account", o.account_id.c_str(), "--ns-prefix", o.ns_prefix.c_str(),
+            static_cast<char*>(nullptr));
     ::_exit(127);
   }
   for (int i = 0; i < 200; ++i) {
@@ -180,6 +232,17 @@ int down(const DaemonOptions& o, bool purge) {
   } else {
     std::printf("The v6k region is not running.\n");
   }
+  // Every namespace the region made goes; the store keeps what they were, so `up` rebuilds.
+  auto fab = fabric::Fabric::open({.ns_prefix = recorded_prefix(o)});
+  if (!fab) {
+    std::fprintf(stderr, "v6k down: %s\n", fab.error().message().c_str());
+    return 1;
+  }
+  if (auto r = (*fab)->teardown(); !r) {
+    std::fprintf(stderr, "v6k down: removing namespaces: %s\n", r.error().message().c_str());
+    return 1;
+  }
+  std::printf("Removed the region's namespaces (%s*).\n", recorded_prefix(o).c_str());
   if (purge) {
     std::error_code ec;
     std::filesystem::remove_all(o.state_dir, ec);
@@ -201,10 +264,37 @@ int status(const DaemonOptions& o) {
   }
   std::printf("v6k region %s is up (pid %d, up %llds)\n", s->value("region", "?").c_str(), *pid,
               static_cast<long long>(s->value("uptime_seconds", 0)));
-  std::printf("  VPCs: %lld  subnets: %lld\n", static_cast<long long>(s->value("vpcs", 0)),
-              static_cast<long long>(s->value("subnets", 0)));
+  std::printf("  VPCs: %lld  subnets: %lld  instances: %lld\n", static_cast<long long>(s->value("vpcs", 0)),
+              static_cast<long long>(s->value("subnets", 0)), static_cast<long long>(s->value("instances", 0)));
   print_usage_lines(o);
   return 0;
+}
+
+int ssh(const DaemonOptions& o, const std::string& host, const std::vector<std::string>& command) {
+  std::string ns = recorded_prefix(o) + host;
+  auto target = netlink::NetNs::open_named(ns);
+  if (!target) {
+    std::fprintf(stderr,
+                 "v6k ssh: no running instance or internet host named %s (namespace %s): %s\n"
+                 "  instances: aws ec2 describe-instances; hosts: laptop, svc4, svc46\n",
+                 host.c_str(), ns.c_str(), target.error().message().c_str());
+    return 255;  // what ssh exits with when it cannot connect
+  }
+  if (::setns(target->fd(), CLONE_NEWNET) != 0) {
+    std::fprintf(stderr, "v6k ssh: entering %s: %s\n", ns.c_str(), std::strerror(errno));
+    return 255;
+  }
+  std::vector<std::string> argv = command;
+  if (argv.empty()) {
+    const char* shell = std::getenv("SHELL");
+    argv = {shell && *shell ? shell : "/bin/sh", "-i"};
+  }
+  std::vector<char*> cargv;
+  for (auto& a : argv) cargv.push_back(a.data());
+  cargv.push_back(nullptr);
+  ::execvp(cargv[0], cargv.data());
+  std::fprintf(stderr, "v6k ssh: %s: %s\n", argv[0].c_str(), std::strerror(errno));
+  return 127;
 }
 
 }  // namespace v6k::cli

@@ -28,6 +28,43 @@ const std::map<std::string, Operation, std::less<>>& operations() {
       {"DescribeSubnets", {describe_subnets, false}},
       {"ModifySubnetAttribute", {modify_subnet_attribute, true}},
       {"DeleteSubnet", {delete_subnet, true}},
+      {"AssociateVpcCidrBlock", {associate_vpc_cidr_block, true}},
+      {"CreateInternetGateway", {create_internet_gateway, true}},
+      {"AttachInternetGateway", {attach_internet_gateway, true}},
+      {"DetachInternetGateway", {detach_internet_gateway, true}},
+      {"DescribeInternetGateways", {describe_internet_gateways, false}},
+      {"DeleteInternetGateway", {delete_internet_gateway, true}},
+      {"CreateEgressOnlyInternetGateway", {create_egress_only_internet_gateway, true}},
+      {"DescribeEgressOnlyInternetGateways", {describe_egress_only_internet_gateways, false}},
+      {"DeleteEgressOnlyInternetGateway", {delete_egress_only_internet_gateway, true}},
+      {"CreateRouteTable", {create_route_table, true}},
+      {"DescribeRouteTables", {describe_route_tables, false}},
+      {"AssociateRouteTable", {associate_route_table, true}},
+      {"DisassociateRouteTable", {disassociate_route_table, true}},
+      {"DeleteRouteTable", {delete_route_table, true}},
+      {"CreateRoute", {create_route, true}},
+      {"DeleteRoute", {delete_route, true}},
+      {"CreateKeyPair", {create_key_pair, true}},
+      {"ImportKeyPair", {import_key_pair, true}},
+      {"DescribeKeyPairs", {describe_key_pairs, false}},
+      {"DeleteKeyPair", {delete_key_pair, true}},
+      {"CreateTags", {create_tags, true}},
+      {"DeleteTags", {delete_tags, true}},
+      {"DescribeTags", {describe_tags, false}},
+      {"CreateSecurityGroup", {create_security_group, true}},
+      {"DescribeSecurityGroups", {describe_security_groups, false}},
+      {"DeleteSecurityGroup", {delete_security_group, true}},
+      {"AuthorizeSecurityGroupIngress", {authorize_security_group_ingress, true}},
+      {"AuthorizeSecurityGroupEgress", {authorize_security_group_egress, true}},
+      {"RevokeSecurityGroupIngress", {revoke_security_group_ingress, true}},
+      {"RevokeSecurityGroupEgress", {revoke_security_group_egress, true}},
+      {"DescribeSecurityGroupRules", {describe_security_group_rules, false}},
+      {"RunInstances", {run_instances, true}},
+      {"DescribeInstances", {describe_instances, false}},
+      {"TerminateInstances", {terminate_instances, true}},
+      {"DescribeNetworkInterfaces", {describe_network_interfaces, false}},
+      {"AssignIpv6Addresses", {assign_ipv6_addresses, true}},
+      {"UnassignIpv6Addresses", {unassign_ipv6_addresses, true}},
   };
   return ops;
 }
@@ -49,11 +86,12 @@ http::Response Ec2Api::handle(const aws::QueryParams& params, const std::string&
     return aws::ec2_error(412, "DryRunOperation", "Request would have succeeded, but DryRun flag is set.",
                           request_id);
 
-  OpContext ctx{params, store_, region_};
+  OpContext ctx{params, store_, region_, {}};
   OpResult result;
   if (it->second.writes) {
     std::lock_guard lock(write_mu_);
     result = it->second.run(ctx);
+    if (result && on_change_ && !ctx.touched_vpcs.empty()) on_change_(ctx.touched_vpcs);
   } else {
     result = it->second.run(ctx);
   }

@@ -7,8 +7,10 @@
 // Bad input gets the error code and message a user would see from AWS, and changes nothing.
 #pragma once
 
+#include <functional>
 #include <mutex>
 #include <string>
+#include <vector>
 
 #include "aws/query.h"
 #include "ec2/region.h"
@@ -23,9 +25,16 @@ class Ec2Api {
   http::Response handle(const aws::QueryParams& params, const std::string& request_id);
   const RegionConfig& region() const { return region_; }
 
+  // Called after a successful write with the VPCs whose kernel realisation changed, before
+  // the response is sent and still under the writer lock (so realisations never race).
+  // The region daemon hangs the fabric here; "applied the moment the call returns".
+  using ChangeHook = std::function<void(const std::vector<std::string>& vpc_ids)>;
+  void on_change(ChangeHook hook) { on_change_ = std::move(hook); }
+
  private:
   store::Store& store_;
   RegionConfig region_;
+  ChangeHook on_change_;
   std::mutex write_mu_;  // one writer at a time: allocation checks read, then write
 };
 

@@ -9,6 +9,8 @@
 #include "aws/query.h"
 #include "aws/xml.h"
 #include "ec2/model.h"
+#include "ec2/model_json.h"
+#include "ec2/resources.h"
 #include "ec2/region.h"
 #include "store/store.h"
 
@@ -32,6 +34,14 @@ struct OpContext {
   const aws::QueryParams& params;
   store::Store& store;
   const RegionConfig& region;
+  // VPCs whose kernel realisation this call changed (instances, ENI addresses, security
+  // groups, routes, gateways). Every handler that commits such a change calls touch(vpc).
+  std::vector<std::string> touched_vpcs;
+  void touch(const std::string& vpc_id) {
+    for (const auto& v : touched_vpcs)
+      if (v == vpc_id) return;
+    touched_vpcs.push_back(vpc_id);
+  }
 };
 
 // Parameter helpers with EC2's wording.
@@ -59,6 +69,76 @@ std::vector<std::string> tag_filter_values(const Tags& tags, const std::string& 
 std::expected<std::vector<Vpc>, ApiError> load_vpcs(store::Store& s);
 std::expected<std::vector<Subnet>, ApiError> load_subnets(store::Store& s);
 
+// Every stored T under `prefix` (decode failures are internal errors).
+template <typename T>
+std::expected<std::vector<T>, ApiError> load_all(store::Store& s, std::string_view prefix, const char* what) {
+  auto l = s.list(prefix);
+  if (!l) return std::unexpected(internal_error(l.error()));
+  std::vector<T> out;
+  out.reserve(l->items.size());
+  for (const auto& kv : l->items) {
+    auto v = decode_stored<T>(kv.value, what);
+    if (!v) return std::unexpected(internal_error(v.error()));
+    out.push_back(std::move(*v));
+  }
+  return out;
+}
+// One stored T with its revision (for update), or nullopt when absent.
+template <typename T>
+struct Loaded {
+  T value;
+  int64_t revision = 0;
+};
+template <typename T>
+std::expected<std::optional<Loaded<T>>, ApiError> load_one(store::Store& s, const std::string& key, const char* what) {
+  auto kv = s.get(key);
+  if (!kv) {
+    if (kv.error().code() == ENOENT) return std::optional<Loaded<T>>();
+    return std::unexpected(internal_error(kv.error()));
+  }
+  auto v = decode_stored<T>(kv->value, what);
+  if (!v) return std::unexpected(internal_error(v.error()));
+  return std::optional<Loaded<T>>(Loaded<T>{std::move(*v), kv->mod_revision});
+}
+// Stores T as JSON (create when revision == 0, else update at that revision).
+template <typename T>
+std::expected<void, ApiError> save(store::Store& s, const std::string& key, const T& v, int64_t revision = 0) {
+  nlohmann::json j = v;
+  auto r = revision == 0 ? s.create(key, j.dump()) : s.update(key, j.dump(), revision);
+  if (!r) return std::unexpected(internal_error(r.error()));
+  return {};
+}
+
+// Several writes that land together or not at all (store::Store::commit): a kill -9 never
+// leaves half a resource. Collect, then commit once at the end of the handler.
+class WriteSet {
+ public:
+  template <typename T>
+  void create(const std::string& key, const T& v) {
+    writes_.push_back(store::Write::create(key, nlohmann::json(v).dump()));
+  }
+  template <typename T>
+  void update(const std::string& key, const T& v, int64_t revision) {
+    writes_.push_back(store::Write::update(key, nlohmann::json(v).dump(), revision));
+  }
+  void remove(const std::string& key, int64_t revision) { writes_.push_back(store::Write::remove(key, revision)); }
+  bool empty() const { return writes_.empty(); }
+  std::expected<void, ApiError> commit(store::Store& s) {
+    if (writes_.empty()) return {};
+    auto r = s.commit(writes_);
+    writes_.clear();
+    if (!r) return std::unexpected(internal_error(r.error()));
+    return {};
+  }
+
+ private:
+  std::vector<store::Write> writes_;
+};
+
+// The first free /56 of the region's IPv6 pool (CreateVpc, AssociateVpcCidrBlock); never
+// inside 2001:db8:ffff::/48, the internet hosts' range.
+std::expected<addr::Ipv6Prefix, ApiError> allocate_vpc_block(const RegionConfig& region, const std::vector<Vpc>& vpcs);
+
 OpResult describe_availability_zones(OpContext& c);
 OpResult create_vpc(OpContext& c);
 OpResult describe_vpcs(OpContext& c);
@@ -67,5 +147,54 @@ OpResult create_subnet(OpContext& c);
 OpResult describe_subnets(OpContext& c);
 OpResult modify_subnet_attribute(OpContext& c);
 OpResult delete_subnet(OpContext& c);
+OpResult associate_vpc_cidr_block(OpContext& c);
+
+// gateway_ops.cc
+OpResult create_internet_gateway(OpContext& c);
+OpResult attach_internet_gateway(OpContext& c);
+OpResult detach_internet_gateway(OpContext& c);
+OpResult describe_internet_gateways(OpContext& c);
+OpResult delete_internet_gateway(OpContext& c);
+OpResult create_egress_only_internet_gateway(OpContext& c);
+OpResult describe_egress_only_internet_gateways(OpContext& c);
+OpResult delete_egress_only_internet_gateway(OpContext& c);
+// route_ops.cc
+OpResult create_route_table(OpContext& c);
+OpResult describe_route_tables(OpContext& c);
+OpResult associate_route_table(OpContext& c);
+OpResult disassociate_route_table(OpContext& c);
+OpResult delete_route_table(OpContext& c);
+OpResult create_route(OpContext& c);
+OpResult delete_route(OpContext& c);
+// The VPC's main route table (local routes only), added to the CreateVpc commit.
+RouteTable main_route_table_for(const Vpc& vpc);
+// keypair_ops.cc
+OpResult create_key_pair(OpContext& c);
+OpResult import_key_pair(OpContext& c);
+OpResult describe_key_pairs(OpContext& c);
+OpResult delete_key_pair(OpContext& c);
+// tag_ops.cc
+OpResult create_tags(OpContext& c);
+OpResult delete_tags(OpContext& c);
+OpResult describe_tags(OpContext& c);
+// security_group_ops.cc
+OpResult create_security_group(OpContext& c);
+OpResult describe_security_groups(OpContext& c);
+OpResult delete_security_group(OpContext& c);
+OpResult authorize_security_group_ingress(OpContext& c);
+OpResult authorize_security_group_egress(OpContext& c);
+OpResult revoke_security_group_ingress(OpContext& c);
+OpResult revoke_security_group_egress(OpContext& c);
+OpResult describe_security_group_rules(OpContext& c);
+// The VPC's "default" group (ingress from itself, egress to 0.0.0.0/0 and ::/0), added to
+// the CreateVpc commit.
+SecurityGroup default_security_group_for(const Vpc& vpc);
+// instance_ops.cc / eni_ops.cc
+OpResult run_instances(OpContext& c);
+OpResult describe_instances(OpContext& c);
+OpResult terminate_instances(OpContext& c);
+OpResult describe_network_interfaces(OpContext& c);
+OpResult assign_ipv6_addresses(OpContext& c);
+OpResult unassign_ipv6_addresses(OpContext& c);
 
 }  // namespace v6k::ec2

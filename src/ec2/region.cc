@@ -37,6 +37,7 @@ RegionConfig RegionConfig::defaults(const std::string& region, const std::string
   for (int i = 0; i < 3; ++i)
     c.zones.push_back({region + letters[i], prefix + "-az" + std::to_string(i + 1)});
   c.ipv6_pool = *addr::Ipv6Prefix::parse("2001:db8::/32");
+  c.public_ipv4_pool = *addr::Ipv4Prefix::parse("198.51.100.0/24");
   return c;
 }
 

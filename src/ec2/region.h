@@ -19,6 +19,7 @@ struct RegionConfig {
   std::string account_id = "123456789012";
   std::vector<AvailabilityZone> zones;            // default: <region>a/b/c
   addr::Ipv6Prefix ipv6_pool;                     // default 2001:db8::/32
+  addr::Ipv4Prefix public_ipv4_pool;              // default 198.51.100.0/24 (1:1 NAT at the IGW)
   static RegionConfig defaults(const std::string& region = "us-west-2",
                                const std::string& account_id = "123456789012");
   bool has_zone(const std::string& name) const;

@@ -154,6 +154,7 @@ OpResult create_subnet(OpContext& c) {
   if (v6) s.ipv6 = Ipv6Block{*v6, new_id("subnet-cidr-assoc")};
   s.tags = *tags;
   if (auto r = c.store.create(subnet_key(s.id), to_json(s).dump()); !r) return std::unexpected(internal_error(r.error()));
+  c.touch(s.vpc_id);
   RegionConfig region = c.region;
   return [s, region](aws::XmlWriter& w) {
     w.start("subnet");
@@ -223,7 +224,30 @@ OpResult delete_subnet(OpContext& c) {
   if (!id) return std::unexpected(id.error());
   auto loaded = load_subnet(c.store, *id);
   if (!loaded) return std::unexpected(loaded.error());
-  if (auto r = c.store.remove(subnet_key(*id), loaded->second); !r) return std::unexpected(internal_error(r.error()));
+  // Network interfaces (and so instances) keep a subnet; its route-table association goes
+  // with it, in the same commit.
+  auto enis = c.store.list(kEniPrefix);
+  if (!enis) return std::unexpected(internal_error(enis.error()));
+  for (const auto& kv : enis->items) {
+    auto eni = decode_stored<NetworkInterface>(kv.value, "network interface");
+    if (!eni) return std::unexpected(internal_error(eni.error()));
+    if (eni->subnet_id == *id)
+      return std::unexpected(
+          api_error("DependencyViolation", "The subnet '" + *id + "' has dependencies and cannot be deleted."));
+  }
+  WriteSet ws;
+  ws.remove(subnet_key(*id), loaded->second);
+  auto tables = c.store.list(kRouteTablePrefix);
+  if (!tables) return std::unexpected(internal_error(tables.error()));
+  for (const auto& kv : tables->items) {
+    auto t = decode_stored<RouteTable>(kv.value, "route table");
+    if (!t) return std::unexpected(internal_error(t.error()));
+    auto before = t->associations.size();
+    std::erase_if(t->associations, [&](const RouteTableAssociation& a) { return a.subnet_id == *id; });
+    if (t->associations.size() != before) ws.update(kv.key, *t, kv.mod_revision);
+  }
+  if (auto r = ws.commit(c.store); !r) return std::unexpected(r.error());
+  c.touch(loaded->first.vpc_id);
   return [](aws::XmlWriter& w) { w.leaf("return", "true"); };
 }
 

@@ -7,27 +7,6 @@
 namespace v6k::ec2 {
 namespace {
 
-// The internet namespace's fixed hosts live in 2001:db8:ffff::/48 (DESIGN.md); VPC blocks
-// never overlap it.
-const addr::Ipv6Prefix& reserved_internet_range() {
-  static const addr::Ipv6Prefix p = *addr::Ipv6Prefix::parse("2001:db8:ffff::/48");
-  return p;
-}
-
-std::expected<addr::Ipv6Prefix, ApiError> allocate_vpc_block(const RegionConfig& region, const std::vector<Vpc>& vpcs) {
-  std::set<addr::Ipv6Prefix> used;
-  for (const auto& v : vpcs)
-    if (v.ipv6) used.insert(v.ipv6->cidr);
-  const addr::u128 blocks = addr::u128(1) << (56 - region.ipv6_pool.length());
-  for (addr::u128 i = 1; i < blocks; ++i) {
-    auto p = region.ipv6_pool.subprefix(56, i);
-    if (!p) break;
-    if (used.count(*p) || reserved_internet_range().overlaps(*p)) continue;
-    return *p;
-  }
-  return std::unexpected(api_error("InsufficientCidrBlocks", "There are not enough free IPv6 CIDR blocks in the pool."));
-}
-
 void write_vpc(aws::XmlWriter& w, const Vpc& v, const RegionConfig& region, bool creating) {
   w.leaf("vpcId", v.id);
   w.leaf("ownerId", region.account_id);
@@ -83,6 +62,27 @@ std::optional<std::vector<std::string>> vpc_filter_values(const Vpc& v, const Re
 }
 
 }  // namespace
+
+// The internet namespace's fixed hosts live in 2001:db8:ffff::/48 (DESIGN.md); VPC blocks
+// never overlap it.
+static const addr::Ipv6Prefix& reserved_internet_range() {
+  static const addr::Ipv6Prefix p = *addr::Ipv6Prefix::parse("2001:db8:ffff::/48");
+  return p;
+}
+
+std::expected<addr::Ipv6Prefix, ApiError> allocate_vpc_block(const RegionConfig& region, const std::vector<Vpc>& vpcs) {
+  std::set<addr::Ipv6Prefix> used;
+  for (const auto& v : vpcs)
+    if (v.ipv6) used.insert(v.ipv6->cidr);
+  const addr::u128 blocks = addr::u128(1) << (56 - region.ipv6_pool.length());
+  for (addr::u128 i = 1; i < blocks; ++i) {
+    auto p = region.ipv6_pool.subprefix(56, i);
+    if (!p) break;
+    if (used.count(*p) || reserved_internet_range().overlaps(*p)) continue;
+    return *p;
+  }
+  return std::unexpected(api_error("InsufficientCidrBlocks", "There are not enough free IPv6 CIDR blocks in the pool."));
+}
 
 OpResult describe_availability_zones(OpContext& c) {
   auto filters = parse_filters(c.params);
@@ -165,7 +165,16 @@ OpResult create_vpc(OpContext& c) {
     if (!block) return std::unexpected(block.error());
     v.ipv6 = Ipv6Block{*block, new_id("vpc-cidr-assoc")};
   }
-  if (auto r = c.store.create(vpc_key(v.id), to_json(v).dump()); !r) return std::unexpected(internal_error(r.error()));
+  // The VPC comes with its main route table and its default security group, in one commit.
+  std::vector<store::Write> writes;
+  writes.push_back(store::Write::create(vpc_key(v.id), to_json(v).dump()));
+  RouteTable main_table = main_route_table_for(v);
+  writes.push_back(store::Write::create(key_of(kRouteTablePrefix, main_table.id), nlohmann::json(main_table).dump()));
+  SecurityGroup default_group = default_security_group_for(v);
+  writes.push_back(
+      store::Write::create(key_of(kSecurityGroupPrefix, default_group.id), nlohmann::json(default_group).dump()));
+  if (auto r = c.store.commit(writes); !r) return std::unexpected(internal_error(r.error()));
+  c.touch(v.id);
   RegionConfig region = c.region;
   return [v, region](aws::XmlWriter& w) {
     w.start("vpc");
@@ -213,12 +222,45 @@ OpResult delete_vpc(OpContext& c) {
       return std::unexpected(api_error("InvalidVpcID.NotFound", "The vpc ID '" + *id + "' does not exist"));
     return std::unexpected(internal_error(kv.error()));
   }
+  // What AWS refuses to delete a VPC over: subnets (and so instances and ENIs), an attached
+  // internet gateway, egress-only gateways, non-default security groups and non-main route
+  // tables. The main route table and the default group go with the VPC.
+  const ApiError busy =
+      api_error("DependencyViolation", "The vpc '" + *id + "' has dependencies and cannot be deleted.");
   auto subnets = load_subnets(c.store);
   if (!subnets) return std::unexpected(subnets.error());
   for (const auto& s : *subnets)
-    if (s.vpc_id == *id)
-      return std::unexpected(api_error("DependencyViolation", "The vpc '" + *id + "' has dependencies and cannot be deleted."));
-  if (auto r = c.store.remove(vpc_key(*id), kv->mod_revision); !r) return std::unexpected(internal_error(r.error()));
+    if (s.vpc_id == *id) return std::unexpected(busy);
+  auto igws = load_all<InternetGateway>(c.store, kIgwPrefix, "internet gateway");
+  if (!igws) return std::unexpected(igws.error());
+  for (const auto& g : *igws)
+    if (g.vpc_id == *id) return std::unexpected(busy);
+  auto eigws = load_all<EgressOnlyInternetGateway>(c.store, kEigwPrefix, "egress-only internet gateway");
+  if (!eigws) return std::unexpected(eigws.error());
+  for (const auto& g : *eigws)
+    if (g.vpc_id == *id) return std::unexpected(busy);
+  std::vector<store::Write> writes;
+  writes.push_back(store::Write::remove(vpc_key(*id), kv->mod_revision));
+  auto groups = c.store.list(kSecurityGroupPrefix);
+  if (!groups) return std::unexpected(internal_error(groups.error()));
+  for (const auto& g : groups->items) {
+    auto sg = decode_stored<SecurityGroup>(g.value, "security group");
+    if (!sg) return std::unexpected(internal_error(sg.error()));
+    if (sg->vpc_id != *id) continue;
+    if (!sg->is_default) return std::unexpected(busy);
+    writes.push_back(store::Write::remove(g.key, g.mod_revision));
+  }
+  auto tables = c.store.list(kRouteTablePrefix);
+  if (!tables) return std::unexpected(internal_error(tables.error()));
+  for (const auto& t : tables->items) {
+    auto rt = decode_stored<RouteTable>(t.value, "route table");
+    if (!rt) return std::unexpected(internal_error(rt.error()));
+    if (rt->vpc_id != *id) continue;
+    if (!rt->is_main()) return std::unexpected(busy);
+    writes.push_back(store::Write::remove(t.key, t.mod_revision));
+  }
+  if (auto r = c.store.commit(writes); !r) return std::unexpected(internal_error(r.error()));
+  c.touch(*id);
   return [](aws::XmlWriter& w) { w.leaf("return", "true"); };
 }
 

@@ -106,6 +106,8 @@ struct Route {
   bool operator==(const Route&) const = default;
 };
 
+struct FibRule;  // netlink/rule.h
+
 struct Neighbour {
   int ifindex = 0;
   addr::IpAddress ip;
@@ -154,6 +156,18 @@ class Rtnl {
   Result<> add_neighbour(const Neighbour& n, bool replace = true);
   // Entries with a link-layer address on `ifindex` (0 = all) of `family`.
   Result<std::vector<Neighbour>> list_neighbours(int ifindex, int family);
+  // Matches on ifindex and ip; ENOENT when absent. (rtnl_lookup.cc)
+  Result<> delete_neighbour(const Neighbour& n);
+  // The route type (RTN_UNICAST, RTN_LOCAL, ...) a lookup of `dst` resolves to, like
+  // `ip route get`; ENETUNREACH-coded error when nothing matches. (rtnl_lookup.cc)
+  Result<uint8_t> route_type(const addr::IpAddress& dst);
+
+  // FIB rules (netlink/rule.h; rtnl_rule.cc). add: NLM_F_EXCL, EEXIST if an identical rule
+  // exists. delete: matches on every field set. list: every rule of `family`, including
+  // the kernel's default ones (pref 0 local, 32766 main, 32767 default).
+  Result<> add_rule(const FibRule& r);
+  Result<> delete_rule(const FibRule& r);
+  Result<std::vector<FibRule>> list_rules(int family);
 
   // Batching: after begin_batch(), the mutating calls above (create_veth, set_*,
   // delete_*, add_*) only queue their request and return success; commit_batch() sends

@@ -8,6 +8,7 @@
 #include "aws/query.h"
 #include "aws/request_id.h"
 #include "aws/xml.h"
+#include "ec2/resources.h"
 
 namespace v6k::region {
 
@@ -81,7 +82,9 @@ http::Response FrontDoor::status(const std::string& request_id) {
             {"uptime_seconds", std::chrono::duration_cast<std::chrono::seconds>(
                                    std::chrono::system_clock::now() - started_).count()},
             {"request_id", request_id}};
-  for (auto [name, prefix] : {std::pair{"vpcs", ec2::kVpcPrefix}, std::pair{"subnets", ec2::kSubnetPrefix}}) {
+  // Instances count every stored one, terminated ones included (EC2 shows them a while).
+  for (auto [name, prefix] : {std::pair{"vpcs", ec2::kVpcPrefix}, std::pair{"subnets", ec2::kSubnetPrefix},
+                              std::pair{"instances", ec2::kInstancePrefix}}) {
     auto l = store_.list(prefix);
     j[name] = l ? static_cast<int64_t>(l->items.size()) : -1;
   }

@@ -33,6 +33,8 @@ class FrontDoor {
   using Clock = std::function<std::chrono::system_clock::time_point()>;
   FrontDoor(store::Store& store, ec2::RegionConfig region, Clock clock = {});
   http::Response handle(const http::Request& r);
+  // Where EC2 changes go to be realised (see ec2::Ec2Api::on_change).
+  void on_ec2_change(ec2::Ec2Api::ChangeHook hook) { ec2_.on_change(std::move(hook)); }
 
  private:
   http::Response status(const std::string& request_id);

@@ -20,27 +20,11 @@
 
 #include "addr/ip.h"
 #include "netlink/netns.h"
+#include "support/probe.h"
+#include "support/proc.h"
 
 namespace v6k::testing {
 
-struct ExecResult {
-  int exit_code = -1;
-  std::string out;
-  std::string err;
-};
-
-// Runs argv with extra environment and stdin; waits; captures stdout and stderr.
-ExecResult run_command(const std::vector<std::string>& argv, const std::map<std::string, std::string>& env,
-                       const std::string& stdin_text);
-
-// The same, exec'd inside the network namespace at ns_path ("" = this one). With
-// wait_for_exit=false it returns right after writing stdin (for kill tests; pid in *child_pid).
-ExecResult run_in_netns(const std::string& ns_path, const std::vector<std::string>& argv,
-                        const std::map<std::string, std::string>& env, const std::string& stdin_text,
-                        pid_t* child_pid = nullptr, bool wait_for_exit = true);
-
-// Path of a binary built in this build tree (V6K_BUILD_DIR), e.g. "cmd/v6k-cni".
-std::string built(const std::string& rel);
 
 class Lab {
  public:
@@ -81,16 +65,5 @@ class Lab {
   int pods_ = 0;
   std::vector<std::string> namespaces_;
 };
-
-// Traffic between namespaces, from this process (sockets are created inside each netns).
-// A TCP connection from `client_ns` to [dst]:port served in `server_ns`: returns the peer
-// address the server saw, or an error text. Times out after timeout_ms.
-struct TcpProbe {
-  bool ok = false;
-  std::string server_saw;  // client address as seen by the server
-  std::string error;
-};
-TcpProbe tcp_probe(const std::string& client_ns, const std::string& server_ns, const std::string& dst,
-                   uint16_t port, int timeout_ms = 2000);
 
 }  // namespace v6k::testing
