@@ -84,7 +84,7 @@ using WatchSink = std::function<void(const std::vector<Event>&)>;
 // compaction overtook a lagging watch, or a storage error. No events follow it.
 using WatchErrorSink = std::function<void(const Error&)>;
 
-class Store {  // abstract: SQLite now, etcd later
+class Store {  // abstract: SQLite (open_sqlite below) and etcd (etcd/etcd_store.h)
  public:
   virtual ~Store() = default;
 
@@ -100,8 +100,8 @@ class Store {  // abstract: SQLite now, etcd later
   // Returns the deleted kv (its value, create_revision and version) with mod_revision set
   // to the revision of the delete itself (what Kubernetes reports as the resourceVersion).
   virtual Result<KeyValue> remove(std::string_view key, int64_t expected_mod_revision = 0) = 0;
-  // Applies every write or none, in order; each gets its own consecutive revision (as
-  // kine). A key may appear once. Fails with the first failing write's error (same codes as
+  // Applies every write or none, in order. SQLite: each gets its own consecutive revision
+  // (as kine); etcd: one transaction, so all share one revision. A key may appear once. Fails with the first failing write's error (same codes as
   // create/update/remove, the message naming the key); nothing is written then. Returns the
   // kvs as create/update/remove would, in order.
   virtual Result<std::vector<KeyValue>> commit(const std::vector<Write>& writes) = 0;

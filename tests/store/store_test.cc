@@ -272,7 +272,7 @@ TEST_P(CrudTest, CompactionDropsHistoryBelowOnly) {
   ASSERT_OK(store_->update("/a", "4", a3->mod_revision));
 }
 
-TEST_P(CrudTest, CommitIsAllOrNothingWithConsecutiveRevisions) {
+TEST_P(CrudTest, CommitIsAllOrNothingWithItsBackendsRevisions) {
   auto a = store_->create("/a", "1");
   ASSERT_OK(a);
   ASSERT_OK(store_->create("/gone", "x"));
@@ -281,11 +281,21 @@ TEST_P(CrudTest, CommitIsAllOrNothingWithConsecutiveRevisions) {
                             Write::remove("/gone", 0)});
   ASSERT_OK(ok);
   ASSERT_EQ(ok->size(), 3u);
+  // SQLite: one revision per write, in order; etcd: one txn, one revision for all.
+  const bool shared = GetParam().commit_shares_revision;
   EXPECT_EQ((*ok)[0].mod_revision, r0 + 1);
-  EXPECT_EQ((*ok)[1].mod_revision, r0 + 2);
+  EXPECT_EQ((*ok)[0].create_revision, r0 + 1);
+  EXPECT_EQ((*ok)[0].version, 1);
+  EXPECT_EQ((*ok)[1].mod_revision, shared ? r0 + 1 : r0 + 2);
+  EXPECT_EQ((*ok)[1].create_revision, a->mod_revision);
   EXPECT_EQ((*ok)[1].version, 2);
-  EXPECT_EQ((*ok)[2].mod_revision, r0 + 3);
-  EXPECT_EQ(rev(), r0 + 3);
+  EXPECT_EQ((*ok)[2].mod_revision, shared ? r0 + 1 : r0 + 3);
+  EXPECT_EQ((*ok)[2].key, "/gone");
+  EXPECT_EQ((*ok)[2].value, "x");
+  const int64_t after = shared ? r0 + 1 : r0 + 3;
+  EXPECT_EQ(rev(), after);
+  EXPECT_EQ(store_->get("/b")->mod_revision, (*ok)[0].mod_revision);
+  EXPECT_EQ(store_->get("/a")->mod_revision, (*ok)[1].mod_revision);
   EXPECT_EQ(store_->get("/a")->value, "1b");
   EXPECT_ERRNO(store_->get("/gone"), ENOENT);
 

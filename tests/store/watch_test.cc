@@ -1,6 +1,7 @@
 // Watch semantics: history replay then live events, in revision order, with prev values;
 // prefix isolation; compaction; stopping; cross-Store notification.
 #include <atomic>
+#include <map>
 #include <thread>
 
 #include "store_test_util.h"
@@ -170,6 +171,50 @@ TEST_P(WatchTest, WriteThroughAnotherStoreWakesTheWatch) {
   auto took = std::chrono::steady_clock::now() - start;
   ASSERT_EQ(events.size(), 1u);
   EXPECT_LT(took, 300ms);
+}
+
+// A commit's events arrive complete, in order, and no batch splits a revision (etcd gives
+// the whole commit one revision, SQLite one per write).
+TEST_P(WatchTest, CommitEventsArriveWithoutSplittingARevision) {
+  ASSERT_OK(store_->create("/t/old", "o"));
+  for (int i = 0; i < 20; ++i) ASSERT_OK(store_->create("/t/x" + std::to_string(i), "x"));
+  std::mutex mu;
+  std::vector<std::vector<Event>> batches;
+  size_t total = 0;
+  std::condition_variable cv;
+  auto w = store_->watch("/t/", 0, [&](const std::vector<Event>& batch) {
+    std::lock_guard lock(mu);
+    batches.push_back(batch);
+    total += batch.size();
+    cv.notify_all();
+  });
+  ASSERT_OK(w);
+  for (int round = 0; round < 20; ++round) {
+    const std::string n = std::to_string(round);
+    ASSERT_OK(store_->commit({Write::create("/t/a" + n, "1"), Write::create("/t/b" + n, "2"),
+                              Write::update("/t/old", n, 0), Write::remove("/t/x" + n, 0)}));
+  }
+  std::unique_lock lock(mu);
+  ASSERT_TRUE(cv.wait_for(lock, 5s, [&] { return total >= 80; })) << total;
+  std::map<int64_t, size_t> batch_of;  // revision -> index of the batch that carried it
+  int64_t last = 0;
+  std::vector<std::string> keys;
+  for (size_t b = 0; b < batches.size(); ++b) {
+    for (const auto& e : batches[b]) {
+      EXPECT_GE(e.kv.mod_revision, last);
+      last = e.kv.mod_revision;
+      auto [it, fresh] = batch_of.emplace(e.kv.mod_revision, b);
+      EXPECT_EQ(it->second, b) << "revision " << e.kv.mod_revision << " split across batches";
+      keys.push_back(e.kv.key);
+    }
+  }
+  ASSERT_EQ(keys.size(), 80u);
+  EXPECT_EQ(keys[0], "/t/a0");
+  EXPECT_EQ(keys[1], "/t/b0");
+  EXPECT_EQ(keys[2], "/t/old");
+  EXPECT_EQ(keys[3], "/t/x0");
+  EXPECT_EQ(batches[0][3].type, EventType::kDelete);
+  EXPECT_EQ(batch_of.size(), GetParam().commit_shares_revision ? 20u : 80u);
 }
 
 INSTANTIATE_TEST_SUITE_P(Backends, WatchTest, ::testing::ValuesIn(backends()), backend_name);
