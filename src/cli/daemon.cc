@@ -271,6 +271,12 @@ int status(const DaemonOptions& o) {
 }
 
 int ssh(const DaemonOptions& o, const std::string& host, const std::vector<std::string>& command) {
+  // Host names are ids and fixed names: letters, digits and dashes, never a path.
+  if (host.empty() || host.find_first_not_of("abcdefghijklmnopqrstuvwxyzABCDEFGHIJKLMNOPQRSTUVWXYZ0123456789-") !=
+                          std::string::npos) {
+    std::fprintf(stderr, "v6k ssh: '%s' is not an instance id or host name (laptop, svc4, svc46)\n", host.c_str());
+    return 255;
+  }
   std::string ns = recorded_prefix(o) + host;
   auto target = netlink::NetNs::open_named(ns);
   if (!target) {

@@ -115,6 +115,9 @@ TEST_F(VpcFabric, SeedVpcWithInstancesSecurityGroupsAndInternet) {
   auto shown = d_->v6k({"ssh", ids[0], "--", "ip", "-6", "addr", "show", "dev", "eth0"});
   ASSERT_EQ(shown.exit_code, 0) << shown.err;
   EXPECT_NE(shown.out.find(v6s[0] + "/128"), std::string::npos) << shown.out;
+  // Like ssh, 255 when there is nothing to connect to; a path is never a host name.
+  EXPECT_EQ(d_->v6k({"ssh", "i-0000000000000000a", "--", "true"}).exit_code, 255);
+  EXPECT_EQ(d_->v6k({"ssh", "../../proc/1/ns/net", "--", "true"}).exit_code, 255);
 
   // Instance to instance over IPv6: the group allows no ingress yet...
   auto blocked = tcp_probe(ns0, ns1, v6s[1], 8080, 1000);
