@@ -1,7 +1,8 @@
-// send_request: one request on a fresh connection, blocking, with one deadline for
-// connect + write + read. Runs Beast's async operations on a private io_context so the
+// send_request / send_request_tls: one request on a fresh connection, blocking, with one
+// deadline for connect [+ handshake] + write + read. Runs Beast's async operations on a private io_context so the
 // deadline (beast::tcp_stream's timer) applies; each step runs the context to completion.
 #include <boost/asio/io_context.hpp>
+#include <boost/asio/ip/address.hpp>
 #include <boost/asio/ip/tcp.hpp>
 #include <boost/beast/core/error.hpp>
 #include <boost/beast/core/flat_buffer.hpp>
@@ -10,9 +11,14 @@
 #include <boost/beast/http/parser.hpp>
 #include <boost/beast/http/read.hpp>
 #include <boost/beast/http/write.hpp>
+#include <boost/beast/ssl/ssl_stream.hpp>
+#include <boost/asio/ssl/host_name_verification.hpp>
+#include <openssl/ssl.h>
 
 #include <limits>
+#include <type_traits>
 
+#include "http/internal/tls.h"
 #include "http/internal/wire.h"
 #include "http/server.h"
 
@@ -33,24 +39,32 @@ Error to_error(const error_code& ec, const std::string& what) {
   return Error::from_errno(EPROTO, what, ec.message());
 }
 
-}  // namespace
-
-Result<Response> send_request(const std::string& host, uint16_t port, const Request& req,
-                              std::chrono::milliseconds timeout) {
+// The host name as the resolver and certificate check want it ("[::1]" -> "::1"), and the
+// Host header value.
+struct Target {
+  std::string name, authority;
+};
+Target target_of(const std::string& host, uint16_t port) {
   std::string name = host;
   if (name.size() > 2 && name.front() == '[' && name.back() == ']') name = name.substr(1, name.size() - 2);
   const bool v6_literal = name.find(':') != std::string::npos;
-  const std::string authority = (v6_literal ? "[" + name + "]" : name) + ":" + std::to_string(port);
-  const std::string what = req.method + " http://" + authority + req.target;
+  return {name, (v6_literal ? "[" + name + "]" : name) + ":" + std::to_string(port)};
+}
 
-  asio::io_context ioc(1);
+// Connect [+ TLS handshake] + write + read on `stream`, which is a beast::tcp_stream or a
+// beast::ssl_stream over one; every step shares the TCP layer's single deadline.
+template <class Stream>
+Result<Response> exchange(asio::io_context& ioc, Stream& stream, const Target& t, uint16_t port,
+                          const Request& req, std::chrono::milliseconds timeout,
+                          const std::string& what) {
+  constexpr bool kTls = !std::is_same_v<Stream, beast::tcp_stream>;
   error_code ec;
   tcp::resolver resolver(ioc);
-  auto results = resolver.resolve(name, std::to_string(port), tcp::resolver::numeric_service, ec);
-  if (ec) return fail(to_error(ec, "resolving " + name).wrap(what));
+  auto results = resolver.resolve(t.name, std::to_string(port), tcp::resolver::numeric_service, ec);
+  if (ec) return fail(to_error(ec, "resolving " + t.name).wrap(what));
 
-  beast::tcp_stream stream(ioc);
-  stream.expires_after(timeout);  // one deadline for every step below
+  beast::tcp_stream& tcp_layer = beast::get_lowest_layer(stream);
+  tcp_layer.expires_after(timeout);  // one deadline for every step below
   auto step = [&](auto&& start) {
     ec = {};
     start();
@@ -58,12 +72,16 @@ Result<Response> send_request(const std::string& host, uint16_t port, const Requ
     ioc.run();
     return !ec;
   };
-  if (!step([&] { stream.async_connect(results, [&](error_code e, const tcp::endpoint&) { ec = e; }); }))
+  if (!step([&] { tcp_layer.async_connect(results, [&](error_code e, const tcp::endpoint&) { ec = e; }); }))
     return fail(to_error(ec, "connecting").wrap(what));
+  if constexpr (kTls) {
+    if (!step([&] { stream.async_handshake(asio::ssl::stream_base::client, [&](error_code e) { ec = e; }); }))
+      return fail(to_error(ec, "TLS handshake").wrap(what));
+  }
 
   internal::BeastRequest out;
   try {
-    out = internal::to_beast(req, authority);
+    out = internal::to_beast(req, t.authority);
   } catch (const std::exception& e) {  // Beast refuses oversized or malformed fields
     return fail(Error::invalid(std::string("building request: ") + e.what()).wrap(what));
   }
@@ -79,8 +97,40 @@ Result<Response> send_request(const std::string& host, uint16_t port, const Requ
   if (!step([&] { bhttp::async_read(stream, buffer, parser, [&](error_code e, size_t) { ec = e; }); }))
     return fail(to_error(ec, "reading the response").wrap(what));
 
-  stream.socket().shutdown(tcp::socket::shutdown_both, ec);
+  // No TLS close_notify exchange: the response is complete and the connection is ours
+  // alone, so a TCP shutdown is enough (the server's linger handles the truncation).
+  tcp_layer.socket().shutdown(tcp::socket::shutdown_both, ec);
   return internal::to_response(parser.release());
+}
+
+}  // namespace
+
+Result<Response> send_request(const std::string& host, uint16_t port, const Request& req,
+                              std::chrono::milliseconds timeout) {
+  const Target t = target_of(host, port);
+  const std::string what = req.method + " http://" + t.authority + req.target;
+  asio::io_context ioc(1);
+  beast::tcp_stream stream(ioc);
+  return exchange(ioc, stream, t, port, req, timeout, what);
+}
+
+Result<Response> send_request_tls(const std::string& host, uint16_t port, const Request& req,
+                                  const ClientTls& tls, std::chrono::milliseconds timeout) {
+  const Target t = target_of(host, port);
+  const std::string what = req.method + " https://" + t.authority + req.target;
+  auto ctx = internal::make_client_context(tls);
+  if (!ctx) return fail(std::move(ctx.error()).wrap(what));
+  asio::io_context ioc(1);
+  beast::ssl_stream<beast::tcp_stream> stream(ioc, **ctx);
+  // The certificate must name what we dialled: an IP SAN for an address literal, else a
+  // DNS SAN (which is also sent as SNI).
+  stream.set_verify_callback(asio::ssl::host_name_verification(t.name));
+  error_code not_ip;
+  asio::ip::make_address(t.name, not_ip);
+  const bool ip_literal = !not_ip;
+  if (!ip_literal && !SSL_set_tlsext_host_name(stream.native_handle(), t.name.c_str()))
+    return fail(Error::invalid("setting SNI " + t.name).wrap(what));
+  return exchange(ioc, stream, t, port, req, timeout, what);
 }
 
 }  // namespace v6k::http

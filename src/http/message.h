@@ -26,6 +26,11 @@ struct Request {
   Headers headers;      // in arrival order, names lower-cased
   std::string body;
   std::string remote;   // peer address, "[::1]:51234" or "127.0.0.1:51234"
+  // HTTPS with client certificates (ServerOptions::tls->client_ca_pem): the verified
+  // client certificate's subject CN and O entries (Kubernetes: user and groups). Empty
+  // when the connection is plain HTTP or the client sent no certificate.
+  std::string client_cn;
+  std::vector<std::string> client_orgs;
 
   // First header with this name (case-insensitive), if any.
   std::optional<std::string_view> header(std::string_view name) const;

@@ -12,6 +12,7 @@
 #include <thread>
 
 #include "http/internal/connection.h"
+#include "http/internal/tls.h"
 #include "http/internal/wire.h"
 
 namespace v6k::http {
@@ -113,6 +114,14 @@ Result<std::unique_ptr<Server>> Server::start(ServerOptions opts, Handler handle
     if (!ep) return fail(std::move(ep.error()).wrap("starting HTTP server"));
     eps.push_back(*ep);
   }
+  // One TLS context for every listener and connection, built before binding so a bad
+  // certificate or key fails the start.
+  std::unique_ptr<asio::ssl::context> tls;
+  if (opts.tls) {
+    auto ctx = internal::make_server_context(*opts.tls);
+    if (!ctx) return fail(std::move(ctx.error()).wrap("starting HTTPS server"));
+    tls = std::move(*ctx);
+  }
   const bool pick_port = eps[0].port() == 0;
   // When we pick the port, a later address may find it taken: pick again a few times.
   for (int attempt = 0;; ++attempt) {
@@ -132,6 +141,7 @@ Result<std::unique_ptr<Server>> Server::start(ServerOptions opts, Handler handle
     }
     impl->shared->options = std::move(opts);
     impl->shared->handler = std::move(handler);
+    impl->shared->tls = std::move(tls);
     for (size_t i = 0; i < impl->acceptors.size(); ++i) impl->accept(i);
     int n = impl->shared->options.threads;
     for (int t = 0; t < n; ++t) impl->threads.emplace_back([p = impl.get()] { p->run(); });

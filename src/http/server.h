@@ -16,10 +16,9 @@
 //
 // Seams kept open (Boost.Beast/Asio stay out of this header, behind a pimpl; the wire
 // code is internal/connection.cc):
-//  - TLS: every byte goes through the connection's one `stream_` member; HTTPS makes that
-//    class a template over the stream (beast::tcp_stream | beast::ssl_stream<tcp_stream>)
-//    with a handshake before the first read, selected per listener by a future
-//    `ServerOptions::tls` (cert/key). Handlers and this interface do not change.
+//  - TLS (done): `ServerOptions::tls` makes every listener HTTPS. The connection is a
+//    template over its stream (beast::tcp_stream | beast::ssl_stream<tcp_stream>) with a
+//    handshake before the first read; plain HTTP runs the very same code as before.
 //  - Streaming responses (chunked, for Kubernetes watch): a future `Response` member (e.g.
 //    `std::function<void(BodyWriter)> stream`) makes the connection write the header with
 //    `Transfer-Encoding: chunked` (beast::http::response_serializer + chunk_body) and hand
@@ -36,6 +35,7 @@
 #include <cstdint>
 #include <functional>
 #include <memory>
+#include <optional>
 #include <string>
 #include <vector>
 
@@ -46,6 +46,20 @@ namespace v6k::http {
 
 using Handler = std::function<Response(const Request&)>;
 
+// HTTPS for every listener of a server: TLS 1.2 or 1.3, ALPN selects "http/1.1" (a client
+// offering only h2 gets no ALPN answer and falls back to HTTP/1.1).
+struct TlsOptions {
+  std::string cert_pem;  // the serving certificate, optionally followed by intermediates
+  std::string key_pem;
+  // Non-empty: ask clients for a certificate and verify it against these CA(s); the
+  // verified CN and O entries reach handlers as Request::client_cn / client_orgs. A
+  // certificate that fails verification always fails the handshake.
+  std::string client_ca_pem;
+  // With client_ca_pem: true = a client without a certificate fails the TLS handshake;
+  // false = it is served with empty client_cn (kube-apiserver style: tokens instead).
+  bool require_client_cert = true;
+};
+
 struct ServerOptions {
   // "127.0.0.1:4566", "[::1]:4566"; port 0 = pick one (see Server::start).
   std::vector<std::string> listen = {"127.0.0.1:0"};
@@ -53,6 +67,7 @@ struct ServerOptions {
   int threads = 1;                    // io threads (they also run the handler)
   std::chrono::seconds idle_timeout{60};  // an idle or stalled connection is closed after this
   std::string server_name = "v6k";        // the `Server` header
+  std::optional<TlsOptions> tls;          // set: HTTPS on every listener
 };
 
 class Server {
@@ -86,5 +101,16 @@ class Server {
 // the request lacks them. The timeout covers connect + write + read.
 Result<Response> send_request(const std::string& host, uint16_t port, const Request& req,
                               std::chrono::milliseconds timeout = std::chrono::seconds(10));
+
+// The same over HTTPS: the server certificate must chain to `ca_pem` and match `host`
+// (IP SAN for an address literal, DNS SAN otherwise). ALPN offers "http/1.1" only.
+struct ClientTls {
+  std::string ca_pem;
+  std::string cert_pem;  // optional client certificate (+ key) for client-cert servers
+  std::string key_pem;
+};
+Result<Response> send_request_tls(const std::string& host, uint16_t port, const Request& req,
+                                  const ClientTls& tls,
+                                  std::chrono::milliseconds timeout = std::chrono::seconds(10));
 
 }  // namespace v6k::http

@@ -3,6 +3,7 @@
 #include <boost/asio/dispatch.hpp>
 #include <boost/beast/core/error.hpp>
 #include <boost/beast/core/flat_buffer.hpp>
+#include <boost/beast/core/stream_traits.hpp>
 #include <boost/beast/core/string.hpp>
 #include <boost/beast/core/tcp_stream.hpp>
 #include <boost/beast/http/empty_body.hpp>
@@ -10,11 +11,14 @@
 #include <boost/beast/http/parser.hpp>
 #include <boost/beast/http/read.hpp>
 #include <boost/beast/http/write.hpp>
+#include <boost/beast/ssl/ssl_stream.hpp>
 
 #include <array>
 #include <cstdio>
 #include <optional>
+#include <type_traits>
 
+#include "http/internal/tls.h"
 #include "http/internal/wire.h"
 
 namespace v6k::http::internal {
@@ -49,17 +53,22 @@ bool is_other_http_version(std::string_view data) {
 }  // namespace
 
 // One connection. All of its work runs on the socket's strand, one step at a time:
-// read header [-> 100 Continue] -> read body -> handler -> write -> (read header | linger).
+// [TLS handshake ->] read header [-> 100 Continue] -> read body -> handler -> write ->
+// (read header | linger).
 //
-// TLS seam: every I/O goes through `stream_`; an HTTPS listener would make this class a
-// template over the stream (beast::tcp_stream | beast::ssl_stream<beast::tcp_stream>) with
-// a handshake step before the first read and an SSL shutdown in linger().
-class Connection : public std::enable_shared_from_this<Connection> {
+// Every I/O goes through `stream_`: a beast::tcp_stream for HTTP, or a
+// beast::ssl_stream<beast::tcp_stream> for HTTPS. Deadlines and closing always act on
+// the TCP layer (lowest()); the TLS-only steps are `if constexpr (kTls)`, so plain HTTP
+// runs exactly the code it always did.
+template <class Stream>
+class Connection : public ConnectionBase, public std::enable_shared_from_this<Connection<Stream>> {
+  static constexpr bool kTls = !std::is_same_v<Stream, beast::tcp_stream>;
+
  public:
   Connection(asio::ip::tcp::socket socket, std::shared_ptr<ServerShared> shared)
-      : stream_(std::move(socket)), shared_(std::move(shared)) {
+      : stream_(make_stream(std::move(socket), *shared)), shared_(std::move(shared)) {
     error_code ec;
-    auto ep = stream_.socket().remote_endpoint(ec);
+    auto ep = lowest().socket().remote_endpoint(ec);
     if (!ec) remote_ = format_endpoint(ep);
   }
   ~Connection() {
@@ -70,25 +79,53 @@ class Connection : public std::enable_shared_from_this<Connection> {
   void start() {
     {
       std::lock_guard lock(shared_->mu);
-      shared_->live.emplace(this, weak_from_this());
+      shared_->live.emplace(this, this->weak_from_this());
     }
-    asio::dispatch(stream_.get_executor(), [self = shared_from_this()] { self->read_header(); });
+    asio::dispatch(stream_.get_executor(), [self = this->shared_from_this()] {
+      if constexpr (kTls) {
+        self->handshake();
+      } else {
+        self->read_header();
+      }
+    });
   }
 
   // From ServerShared::close_all (no io thread running): pending operations complete with
   // operation_aborted and the connection is released.
-  void close() { stream_.close(); }
+  void close() override { lowest().close(); }
 
  private:
   enum class After { kNextRequest, kLinger };
+
+  static Stream make_stream(asio::ip::tcp::socket socket, ServerShared& shared) {
+    if constexpr (kTls) {
+      return Stream(std::move(socket), *shared.tls);
+    } else {
+      return Stream(std::move(socket));
+    }
+  }
+
+  beast::tcp_stream& lowest() { return beast::get_lowest_layer(stream_); }
+
+  // TLS only: a failed handshake (wrong CA, no client certificate when one is required,
+  // plain HTTP sent to an HTTPS port) just closes; there is no HTTP to answer with.
+  void handshake() {
+    lowest().expires_after(shared_->options.idle_timeout);
+    stream_.async_handshake(asio::ssl::stream_base::server,
+                            [self = this->shared_from_this()](error_code ec) {
+                              if (ec) return self->lowest().close();
+                              self->peer_ = peer_identity(self->stream_.native_handle());
+                              self->read_header();
+                            });
+  }
 
   void read_header() {
     parser_.emplace();
     parser_->header_limit(kHeaderLimit);
     parser_->body_limit(shared_->options.max_body_bytes);
-    stream_.expires_after(shared_->options.idle_timeout);
+    lowest().expires_after(shared_->options.idle_timeout);
     bhttp::async_read_header(stream_, buffer_, *parser_,
-                             [self = shared_from_this()](error_code ec, size_t) {
+                             [self = this->shared_from_this()](error_code ec, size_t) {
                                if (ec) return self->on_read_error(ec);
                                self->on_header();
                              });
@@ -101,8 +138,8 @@ class Connection : public std::enable_shared_from_this<Connection> {
     if (parser_->is_done()) return handle();
     if (beast::iequals(req[bhttp::field::expect], "100-continue")) {
       continue_.emplace(bhttp::status::continue_, 11);
-      bhttp::async_write(stream_, *continue_, [self = shared_from_this()](error_code ec, size_t) {
-        if (ec) return self->stream_.close();
+      bhttp::async_write(stream_, *continue_, [self = this->shared_from_this()](error_code ec, size_t) {
+        if (ec) return self->lowest().close();
         self->read_body();
       });
       return;
@@ -111,9 +148,9 @@ class Connection : public std::enable_shared_from_this<Connection> {
   }
 
   void read_body() {
-    stream_.expires_after(shared_->options.idle_timeout);
+    lowest().expires_after(shared_->options.idle_timeout);
     bhttp::async_read(stream_, buffer_, *parser_,
-                      [self = shared_from_this()](error_code ec, size_t) {
+                      [self = this->shared_from_this()](error_code ec, size_t) {
                         if (ec) return self->on_read_error(ec);
                         self->handle();
                       });
@@ -133,7 +170,7 @@ class Connection : public std::enable_shared_from_this<Connection> {
         is_parse_error(ec))
       return reject(bhttp::status::bad_request, "bad request: " + ec.message() + "\n");
     // Peer closed, timed out, reset, or the server is stopping: nothing to answer.
-    stream_.close();
+    lowest().close();
   }
 
   void handle() {
@@ -142,6 +179,10 @@ class Connection : public std::enable_shared_from_this<Connection> {
     const unsigned version = breq.version();
     bool keep_alive = breq.keep_alive();
     Request req = to_request(parser_->release(), remote_);
+    if constexpr (kTls) {
+      req.client_cn = peer_.cn;
+      req.client_orgs = peer_.orgs;
+    }
     Response resp;
     try {
       resp = shared_->handler(req);
@@ -169,33 +210,44 @@ class Connection : public std::enable_shared_from_this<Connection> {
   }
 
   void write(After after) {
-    stream_.expires_after(shared_->options.idle_timeout);
-    bhttp::async_write(stream_, res_, [self = shared_from_this(), after](error_code ec, size_t) {
+    lowest().expires_after(shared_->options.idle_timeout);
+    bhttp::async_write(stream_, res_, [self = this->shared_from_this(), after](error_code ec, size_t) {
       self->res_ = {};
-      if (ec) return self->stream_.close();
+      if (ec) return self->lowest().close();
       if (after == After::kNextRequest) return self->read_header();
       self->linger();
     });
   }
 
   void linger() {
+    lowest().expires_after(kLingerTime);  // one deadline for the whole linger
+    if constexpr (kTls) {
+      // close_notify first (it waits for the peer's, which many clients never send);
+      // then the same TCP half-close and drain as plain HTTP, below the TLS layer.
+      stream_.async_shutdown([self = this->shared_from_this()](error_code) { self->drain_tcp(); });
+    } else {
+      drain_tcp();
+    }
+  }
+
+  void drain_tcp() {
     error_code ignored;
-    stream_.socket().shutdown(asio::ip::tcp::socket::shutdown_send, ignored);
+    lowest().socket().shutdown(asio::ip::tcp::socket::shutdown_send, ignored);
     if (!drain_) drain_ = std::make_unique<std::array<char, 4096>>();
-    stream_.expires_after(kLingerTime);  // one deadline for the whole drain
     drain();
   }
 
   void drain() {
-    stream_.async_read_some(asio::buffer(*drain_), [self = shared_from_this()](error_code ec, size_t) {
-      if (ec) return self->stream_.close();
+    lowest().async_read_some(asio::buffer(*drain_), [self = this->shared_from_this()](error_code ec, size_t) {
+      if (ec) return self->lowest().close();
       self->drain();
     });
   }
 
-  beast::tcp_stream stream_;
+  Stream stream_;
   std::shared_ptr<ServerShared> shared_;
   std::string remote_;
+  PeerIdentity peer_;  // TLS: the verified client certificate's names, if any
   beast::flat_buffer buffer_;
   std::optional<bhttp::request_parser<bhttp::string_body>> parser_;
   std::optional<bhttp::response<bhttp::empty_body>> continue_;
@@ -204,7 +256,7 @@ class Connection : public std::enable_shared_from_this<Connection> {
 };
 
 void ServerShared::close_all() {
-  std::vector<std::shared_ptr<Connection>> conns;
+  std::vector<std::shared_ptr<ConnectionBase>> conns;
   {
     std::lock_guard lock(mu);
     for (auto& [ptr, weak] : live) {
@@ -215,7 +267,12 @@ void ServerShared::close_all() {
 }
 
 void serve(asio::ip::tcp::socket socket, std::shared_ptr<ServerShared> shared) {
-  std::make_shared<Connection>(std::move(socket), std::move(shared))->start();
+  if (shared->tls) {
+    using Tls = Connection<beast::ssl_stream<beast::tcp_stream>>;
+    std::make_shared<Tls>(std::move(socket), std::move(shared))->start();
+  } else {
+    std::make_shared<Connection<beast::tcp_stream>>(std::move(socket), std::move(shared))->start();
+  }
 }
 
 }  // namespace v6k::http::internal
