@@ -4,30 +4,20 @@
 #include <libmnl/libmnl.h>
 #include <linux/neighbour.h>
 
+#include "netlink/nl_attr.h"
 #include "netlink/nl_transport.h"
 #include "netlink/rtnl.h"
 
 namespace v6k::netlink {
-namespace {
-
+using internal::family_of;
+using internal::put_ip;
 using internal::RequestBuffer;
-
-void put_ip(nlmsghdr* nlh, uint16_t type, const addr::IpAddress& a) {
-  if (const auto* v6 = std::get_if<addr::Ipv6Address>(&a)) {
-    mnl_attr_put(nlh, type, 16, v6->bytes().data());
-  } else {
-    auto b = std::get<addr::Ipv4Address>(a).bytes();
-    mnl_attr_put(nlh, type, 4, b.data());
-  }
-}
-
-}  // namespace
 
 Result<> Rtnl::delete_neighbour(const Neighbour& n) {
   RequestBuffer buf;
   nlmsghdr* nlh = impl_->t->start(buf, RTM_DELNEIGH, 0);
   auto* nd = static_cast<ndmsg*>(mnl_nlmsg_put_extra_header(nlh, sizeof(ndmsg)));
-  nd->ndm_family = static_cast<uint8_t>(addr::is_v6(n.ip) ? AF_INET6 : AF_INET);
+  nd->ndm_family = static_cast<uint8_t>(family_of(n.ip));
   nd->ndm_ifindex = n.ifindex;
   put_ip(nlh, NDA_DST, n.ip);
   return impl_->t->execute(nlh, "deleting neighbour " + addr::to_string(n.ip) + " on ifindex " +

@@ -6,56 +6,18 @@
 
 #include <cstring>
 
+#include "netlink/nl_attr.h"
 #include "netlink/nl_transport.h"
 #include "netlink/rtnl.h"
 
 namespace v6k::netlink {
 namespace {
 
+using internal::Attrs;
+using internal::family_of;
+using internal::ip_from;
+using internal::put_ip;
 using internal::RequestBuffer;
-
-int family_of(const addr::IpAddress& a) { return addr::is_v6(a) ? AF_INET6 : AF_INET; }
-
-void put_ip(nlmsghdr* nlh, uint16_t type, const addr::IpAddress& a) {
-  if (const auto* v6 = std::get_if<addr::Ipv6Address>(&a)) {
-    mnl_attr_put(nlh, type, 16, v6->bytes().data());
-  } else {
-    auto b = std::get<addr::Ipv4Address>(a).bytes();
-    mnl_attr_put(nlh, type, 4, b.data());
-  }
-}
-
-std::optional<addr::IpAddress> ip_from(const nlattr* attr) {
-  if (attr == nullptr) return std::nullopt;
-  size_t len = mnl_attr_get_payload_len(attr);
-  const void* p = mnl_attr_get_payload(attr);
-  if (len == 16) {
-    std::array<uint8_t, 16> b;
-    std::memcpy(b.data(), p, 16);
-    return addr::IpAddress(addr::Ipv6Address(b));
-  }
-  if (len == 4) {
-    uint32_t be;
-    std::memcpy(&be, p, 4);
-    return addr::IpAddress(addr::Ipv4Address(ntohl(be)));
-  }
-  return std::nullopt;
-}
-
-template <int Max>
-struct Attrs {
-  const nlattr* tb[Max + 1] = {};
-  static int collect(const nlattr* attr, void* data) {
-    auto* self = static_cast<Attrs*>(data);
-    int type = mnl_attr_get_type(attr);
-    if (type <= Max) self->tb[type] = attr;
-    return MNL_CB_OK;
-  }
-  uint32_t u32(int type, uint32_t fallback) const {
-    if (tb[type] == nullptr || mnl_attr_get_payload_len(tb[type]) < 4) return fallback;
-    return mnl_attr_get_u32(tb[type]);
-  }
-};
 
 std::string on_link(int ifindex) { return " on ifindex " + std::to_string(ifindex); }
 

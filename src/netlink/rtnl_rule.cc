@@ -5,6 +5,7 @@
 
 #include <cstring>
 
+#include "netlink/nl_attr.h"
 #include "netlink/nl_transport.h"
 #include "netlink/rtnl.h"
 #include "netlink/rule.h"
@@ -12,47 +13,10 @@
 namespace v6k::netlink {
 namespace {
 
+using internal::Attrs;
+using internal::ip_from;
+using internal::put_ip;
 using internal::RequestBuffer;
-
-void put_ip(nlmsghdr* nlh, uint16_t type, const addr::IpAddress& a) {
-  if (const auto* v6 = std::get_if<addr::Ipv6Address>(&a)) {
-    mnl_attr_put(nlh, type, 16, v6->bytes().data());
-  } else {
-    auto b = std::get<addr::Ipv4Address>(a).bytes();
-    mnl_attr_put(nlh, type, 4, b.data());
-  }
-}
-
-std::optional<addr::IpAddress> ip_from(const nlattr* attr) {
-  if (attr == nullptr) return std::nullopt;
-  size_t len = mnl_attr_get_payload_len(attr);
-  const void* p = mnl_attr_get_payload(attr);
-  if (len == 16) {
-    std::array<uint8_t, 16> b;
-    std::memcpy(b.data(), p, 16);
-    return addr::IpAddress(addr::Ipv6Address(b));
-  }
-  if (len == 4) {
-    uint32_t be;
-    std::memcpy(&be, p, 4);
-    return addr::IpAddress(addr::Ipv4Address(ntohl(be)));
-  }
-  return std::nullopt;
-}
-
-struct RuleAttrs {
-  const nlattr* tb[FRA_MAX + 1] = {};
-  static int collect(const nlattr* attr, void* data) {
-    auto* self = static_cast<RuleAttrs*>(data);
-    int type = mnl_attr_get_type(attr);
-    if (type <= FRA_MAX) self->tb[type] = attr;
-    return MNL_CB_OK;
-  }
-  std::optional<uint32_t> u32(int type) const {
-    if (tb[type] == nullptr || mnl_attr_get_payload_len(tb[type]) < 4) return std::nullopt;
-    return mnl_attr_get_u32(tb[type]);
-  }
-};
 
 std::string rule_text(const FibRule& r) {
   std::string s = "pref " + std::to_string(r.priority);
@@ -107,8 +71,8 @@ Result<std::vector<FibRule>> Rtnl::list_rules(int family) {
     if (m->nlmsg_type != RTM_NEWRULE || mnl_nlmsg_get_payload_len(m) < sizeof(fib_rule_hdr)) return;
     auto* frh = static_cast<const fib_rule_hdr*>(mnl_nlmsg_get_payload(m));
     if (frh->family != family) return;
-    RuleAttrs a;
-    mnl_attr_parse(m, sizeof(fib_rule_hdr), RuleAttrs::collect, &a);
+    Attrs<FRA_MAX> a;
+    mnl_attr_parse(m, sizeof(fib_rule_hdr), Attrs<FRA_MAX>::collect, &a);
     FibRule r;
     r.family = frh->family;
     r.priority = a.u32(FRA_PRIORITY).value_or(0);
