@@ -168,18 +168,12 @@ OpResult describe_internet_gateways(OpContext& c) {
   if (!ids) return std::unexpected(ids.error());
   auto all = load_all<InternetGateway>(c.store, kIgwPrefix, "internet gateway");
   if (!all) return std::unexpected(all.error());
-  for (const auto& id : *ids)
-    if (std::none_of(all->begin(), all->end(), [&](const InternetGateway& g) { return g.id == id; }))
-      return std::unexpected(igw_not_found(id));
   const std::string owner = c.region.account_id;
-  std::vector<InternetGateway> out;
-  for (const auto& g : *all) {
-    if (!ids->empty() && std::find(ids->begin(), ids->end(), g.id) == ids->end()) continue;
-    auto ok = matches(*filters, [&](const std::string& f) { return igw_filter_values(g, owner, f); });
-    if (!ok) return std::unexpected(ok.error());
-    if (*ok) out.push_back(g);
-  }
-  return [out, owner](aws::XmlWriter& w) {
+  auto selected = select_described(
+      std::move(*all), *ids, *filters,
+      [&](const InternetGateway& g, const std::string& f) { return igw_filter_values(g, owner, f); }, igw_not_found);
+  if (!selected) return std::unexpected(selected.error());
+  return [out = std::move(*selected), owner](aws::XmlWriter& w) {
     w.start("internetGatewaySet");
     for (const auto& g : out) {
       w.start("item");
@@ -237,17 +231,12 @@ OpResult describe_egress_only_internet_gateways(OpContext& c) {
   if (!ids) return std::unexpected(ids.error());
   auto all = load_all<EgressOnlyInternetGateway>(c.store, kEigwPrefix, "egress-only internet gateway");
   if (!all) return std::unexpected(all.error());
-  for (const auto& id : *ids)
-    if (std::none_of(all->begin(), all->end(), [&](const EgressOnlyInternetGateway& g) { return g.id == id; }))
-      return std::unexpected(eigw_not_found(id));
-  std::vector<EgressOnlyInternetGateway> out;
-  for (const auto& g : *all) {
-    if (!ids->empty() && std::find(ids->begin(), ids->end(), g.id) == ids->end()) continue;
-    auto ok = matches(*filters, [&](const std::string& f) { return eigw_filter_values(g, f); });
-    if (!ok) return std::unexpected(ok.error());
-    if (*ok) out.push_back(g);
-  }
-  return [out](aws::XmlWriter& w) {
+  auto selected = select_described(
+      std::move(*all), *ids, *filters,
+      [](const EgressOnlyInternetGateway& g, const std::string& f) { return eigw_filter_values(g, f); },
+      eigw_not_found);
+  if (!selected) return std::unexpected(selected.error());
+  return [out = std::move(*selected)](aws::XmlWriter& w) {
     w.start("egressOnlyInternetGatewaySet");
     for (const auto& g : out) {
       w.start("item");

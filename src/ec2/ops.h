@@ -1,6 +1,7 @@
 // Internal to src/ec2: what every operation handler gets and returns.
 #pragma once
 
+#include <algorithm>
 #include <expected>
 #include <functional>
 #include <string>
@@ -64,6 +65,27 @@ using FilterValues = std::function<std::optional<std::vector<std::string>>(const
 // nullopt from `values_of` = unknown filter name -> InvalidParameterValue.
 std::expected<bool, ApiError> matches(const std::vector<Filter>& filters, const FilterValues& values_of);
 std::vector<std::string> tag_filter_values(const Tags& tags, const std::string& filter_name, bool* known);
+
+// What a Describe call answers from `all`: the items named by `ids` (every item when there
+// are none; an id that names nothing fails with not_found(id), as EC2 does) that match
+// every filter. values_of(item, filter_name) is as FilterValues.
+template <typename T, typename ValuesOf, typename NotFound>
+std::expected<std::vector<T>, ApiError> select_described(std::vector<T> all, const std::vector<std::string>& ids,
+                                                         const std::vector<Filter>& filters,
+                                                         const ValuesOf& values_of, const NotFound& not_found) {
+  auto named = [&](const T& item) { return std::find(ids.begin(), ids.end(), item.id) != ids.end(); };
+  for (const auto& id : ids)
+    if (std::none_of(all.begin(), all.end(), [&](const T& item) { return item.id == id; }))
+      return std::unexpected(not_found(id));
+  std::vector<T> out;
+  for (auto& item : all) {
+    if (!ids.empty() && !named(item)) continue;
+    auto ok = matches(filters, [&](const std::string& f) { return values_of(item, f); });
+    if (!ok) return std::unexpected(ok.error());
+    if (*ok) out.push_back(std::move(item));
+  }
+  return out;
+}
 
 // Loaders.
 std::expected<std::vector<Vpc>, ApiError> load_vpcs(store::Store& s);

@@ -171,18 +171,15 @@ OpResult describe_subnets(OpContext& c) {
   const auto& ids = *ids_r;
   auto subnets = load_subnets(c.store);
   if (!subnets) return std::unexpected(subnets.error());
-  for (const auto& id : ids)
-    if (std::none_of(subnets->begin(), subnets->end(), [&](const Subnet& s) { return s.id == id; }))
-      return std::unexpected(api_error("InvalidSubnetID.NotFound", "The subnet ID '" + id + "' does not exist"));
-  std::vector<Subnet> out;
-  for (const auto& s : *subnets) {
-    if (!ids.empty() && std::find(ids.begin(), ids.end(), s.id) == ids.end()) continue;
-    auto ok = matches(*filters, [&](const std::string& f) { return subnet_filter_values(s, c.region, f); });
-    if (!ok) return std::unexpected(ok.error());
-    if (*ok) out.push_back(s);
-  }
+  auto selected = select_described(
+      std::move(*subnets), ids, *filters,
+      [&](const Subnet& s, const std::string& f) { return subnet_filter_values(s, c.region, f); },
+      [](const std::string& id) {
+        return api_error("InvalidSubnetID.NotFound", "The subnet ID '" + id + "' does not exist");
+      });
+  if (!selected) return std::unexpected(selected.error());
   RegionConfig region = c.region;
-  return [out, region](aws::XmlWriter& w) {
+  return [out = std::move(*selected), region](aws::XmlWriter& w) {
     w.start("subnetSet");
     for (const auto& s : out) {
       w.start("item");

@@ -191,18 +191,13 @@ OpResult describe_vpcs(OpContext& c) {
   const auto& ids = *ids_r;
   auto vpcs = load_vpcs(c.store);
   if (!vpcs) return std::unexpected(vpcs.error());
-  for (const auto& id : ids)
-    if (std::none_of(vpcs->begin(), vpcs->end(), [&](const Vpc& v) { return v.id == id; }))
-      return std::unexpected(api_error("InvalidVpcID.NotFound", "The vpc ID '" + id + "' does not exist"));
-  std::vector<Vpc> out;
-  for (const auto& v : *vpcs) {
-    if (!ids.empty() && std::find(ids.begin(), ids.end(), v.id) == ids.end()) continue;
-    auto ok = matches(*filters, [&](const std::string& f) { return vpc_filter_values(v, c.region, f); });
-    if (!ok) return std::unexpected(ok.error());
-    if (*ok) out.push_back(v);
-  }
+  auto selected = select_described(
+      std::move(*vpcs), ids, *filters,
+      [&](const Vpc& v, const std::string& f) { return vpc_filter_values(v, c.region, f); },
+      [](const std::string& id) { return api_error("InvalidVpcID.NotFound", "The vpc ID '" + id + "' does not exist"); });
+  if (!selected) return std::unexpected(selected.error());
   RegionConfig region = c.region;
-  return [out, region](aws::XmlWriter& w) {
+  return [out = std::move(*selected), region](aws::XmlWriter& w) {
     w.start("vpcSet");
     for (const auto& v : out) {
       w.start("item");
