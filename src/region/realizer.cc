@@ -1,5 +1,6 @@
 #include "region/realizer.h"
 
+#include <algorithm>
 #include <map>
 #include <set>
 
@@ -56,50 +57,79 @@ std::optional<fabric::SgRule> to_fabric(const ec2::SgRule& r) {
   return out;
 }
 
-}  // namespace
+// Everything the fabric's view depends on, read once (one list per kind) and then
+// filtered per VPC: sync_all() derives every VPC from one snapshot instead of re-reading
+// the whole region for each.
+struct Snapshot {
+  std::vector<ec2::Vpc> vpcs;
+  std::vector<ec2::InternetGateway> igws;
+  std::vector<ec2::EgressOnlyInternetGateway> eigws;
+  std::vector<ec2::RouteTable> tables;
+  std::vector<ec2::Subnet> subnets;
+  std::vector<ec2::SecurityGroup> groups;
+  std::vector<ec2::NetworkInterface> enis;
+};
 
-Result<std::optional<fabric::Vpc>> desired_vpc(store::Store& store, const std::string& vpc_id) {
-  auto kv = store.get(ec2::vpc_key(vpc_id));
-  if (!kv) {
-    if (kv.error().code() == ENOENT) return std::optional<fabric::Vpc>();
-    return fail(std::move(kv.error()).wrap("reading " + vpc_id));
+Result<Snapshot> load_snapshot(store::Store& store) {
+  Snapshot s;
+  auto vpcs = store.list(ec2::kVpcPrefix);
+  if (!vpcs) return fail(std::move(vpcs.error()).wrap("listing VPCs"));
+  for (const auto& kv : vpcs->items) {
+    auto v = ec2::vpc_from_json(kv.value);
+    if (!v) return fail(std::move(v.error()));
+    s.vpcs.push_back(std::move(*v));
   }
-  auto vpc = ec2::vpc_from_json(kv->value);
-  if (!vpc) return fail(std::move(vpc.error()));
+  auto igws = load<ec2::InternetGateway>(store, ec2::kIgwPrefix, "internet gateway");
+  if (!igws) return fail(std::move(igws.error()));
+  s.igws = std::move(*igws);
+  auto eigws = load<ec2::EgressOnlyInternetGateway>(store, ec2::kEigwPrefix, "egress-only internet gateway");
+  if (!eigws) return fail(std::move(eigws.error()));
+  s.eigws = std::move(*eigws);
+  auto tables = load<ec2::RouteTable>(store, ec2::kRouteTablePrefix, "route table");
+  if (!tables) return fail(std::move(tables.error()));
+  s.tables = std::move(*tables);
+  auto subnets = load_subnets(store);
+  if (!subnets) return fail(std::move(subnets.error()));
+  s.subnets = std::move(*subnets);
+  auto groups = load<ec2::SecurityGroup>(store, ec2::kSecurityGroupPrefix, "security group");
+  if (!groups) return fail(std::move(groups.error()));
+  s.groups = std::move(*groups);
+  auto enis = load<ec2::NetworkInterface>(store, ec2::kEniPrefix, "network interface");
+  if (!enis) return fail(std::move(enis.error()));
+  s.enis = std::move(*enis);
+  return s;
+}
+
+// The fabric's view of one VPC in the snapshot; nullopt when the VPC is not there.
+std::optional<fabric::Vpc> desired_from(const Snapshot& snap, const std::string& vpc_id) {
+  auto vpc = std::find_if(snap.vpcs.begin(), snap.vpcs.end(), [&](const ec2::Vpc& v) { return v.id == vpc_id; });
+  if (vpc == snap.vpcs.end()) return std::nullopt;
   fabric::Vpc out;
   out.id = vpc->id;
   out.ipv4 = vpc->cidr;
   if (vpc->ipv6) out.ipv6 = vpc->ipv6->cidr;
 
-  auto igws = load<ec2::InternetGateway>(store, ec2::kIgwPrefix, "internet gateway");
-  if (!igws) return fail(std::move(igws.error()));
   std::set<std::string> attached_igws;
-  for (const auto& g : *igws)
+  for (const auto& g : snap.igws)
     if (g.vpc_id == vpc_id) attached_igws.insert(g.id);
   out.internet_gateway = !attached_igws.empty();
-  auto eigws = load<ec2::EgressOnlyInternetGateway>(store, ec2::kEigwPrefix, "egress-only internet gateway");
-  if (!eigws) return fail(std::move(eigws.error()));
   std::set<std::string> eigw_ids;
-  for (const auto& g : *eigws)
+  for (const auto& g : snap.eigws)
     if (g.vpc_id == vpc_id) eigw_ids.insert(g.id);
   out.egress_only_gateway = !eigw_ids.empty();
 
   // Each subnet's effective route table: its explicit association, else the main table.
-  auto tables = load<ec2::RouteTable>(store, ec2::kRouteTablePrefix, "route table");
-  if (!tables) return fail(std::move(tables.error()));
   const ec2::RouteTable* main_table = nullptr;
   std::map<std::string, const ec2::RouteTable*> by_subnet;
-  for (const auto& t : *tables) {
+  for (const auto& t : snap.tables) {
     if (t.vpc_id != vpc_id) continue;
     for (const auto& a : t.associations) {
       if (a.main) main_table = &t;
       if (!a.subnet_id.empty()) by_subnet[a.subnet_id] = &t;
     }
   }
-  auto subnets = load_subnets(store);
-  if (!subnets) return fail(std::move(subnets.error()));
   std::map<std::string, const ec2::Subnet*> subnet_by_id;
-  for (const auto& s : *subnets) {
+  for (const auto& s : snap.subnets) {
     if (s.vpc_id != vpc_id) continue;
     subnet_by_id[s.id] = &s;
     fabric::Subnet fs;
@@ -133,9 +163,7 @@ Result<std::optional<fabric::Vpc>> desired_vpc(store::Store& store, const std::s
     out.subnets.push_back(std::move(fs));
   }
 
-  auto groups = load<ec2::SecurityGroup>(store, ec2::kSecurityGroupPrefix, "security group");
-  if (!groups) return fail(std::move(groups.error()));
-  for (const auto& g : *groups) {
+  for (const auto& g : snap.groups) {
     if (g.vpc_id != vpc_id) continue;
     fabric::SecurityGroup fg;
     fg.id = g.id;
@@ -144,9 +172,7 @@ Result<std::optional<fabric::Vpc>> desired_vpc(store::Store& store, const std::s
     out.security_groups.push_back(std::move(fg));
   }
 
-  auto enis = load<ec2::NetworkInterface>(store, ec2::kEniPrefix, "network interface");
-  if (!enis) return fail(std::move(enis.error()));
-  for (const auto& e : *enis) {
+  for (const auto& e : snap.enis) {
     if (e.vpc_id != vpc_id || e.instance_id.empty() || e.device_index != 0) continue;
     if (!subnet_by_id.count(e.subnet_id)) continue;
     fabric::Eni fe;
@@ -161,7 +187,15 @@ Result<std::optional<fabric::Vpc>> desired_vpc(store::Store& store, const std::s
     fe.security_groups = e.security_group_ids;
     out.enis.push_back(std::move(fe));
   }
-  return std::optional<fabric::Vpc>(std::move(out));
+  return out;
+}
+
+}  // namespace
+
+Result<std::optional<fabric::Vpc>> desired_vpc(store::Store& store, const std::string& vpc_id) {
+  auto snap = load_snapshot(store);
+  if (!snap) return fail(std::move(snap.error()));
+  return desired_from(*snap, vpc_id);
 }
 
 Result<> Realizer::sync_vpc(const std::string& vpc_id) {
@@ -173,18 +207,16 @@ Result<> Realizer::sync_vpc(const std::string& vpc_id) {
 
 Result<> Realizer::sync_all() {
   V6K_TRY(fabric_.ensure_internet(), "creating the internet namespace");
-  auto vpcs = store_.list(ec2::kVpcPrefix);
-  if (!vpcs) return fail(std::move(vpcs.error()).wrap("listing VPCs"));
+  auto snap = load_snapshot(store_);
+  if (!snap) return fail(std::move(snap.error()));
   std::vector<std::string> keep;
   std::vector<fabric::Vpc> wanted;
-  for (const auto& kv : vpcs->items) {
-    std::string id = kv.key.substr(ec2::kVpcPrefix.size());
-    auto want = desired_vpc(store_, id);
-    if (!want) return fail(std::move(want.error()));
-    if (!*want) continue;
-    keep.push_back(id);
-    for (const auto& e : (*want)->enis) keep.push_back(e.instance_id);
-    wanted.push_back(std::move(**want));
+  for (const auto& v : snap->vpcs) {
+    auto want = desired_from(*snap, v.id);
+    if (!want) continue;
+    keep.push_back(v.id);
+    for (const auto& e : want->enis) keep.push_back(e.instance_id);
+    wanted.push_back(std::move(*want));
   }
   V6K_TRY(fabric_.prune(keep), "removing namespaces the store does not name");
   for (const auto& v : wanted) V6K_TRY(fabric_.apply(v), "realising " + v.id);
