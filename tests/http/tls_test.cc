@@ -11,9 +11,13 @@
 
 #include "http/server.h"
 #include "pki/pki.h"
+#include "support/temp_dir.h"
 
 namespace v6k::http {
 namespace {
+
+using v6k::testing::TempDir;
+
 
 // Answers "cn=<client_cn> o=<orgs,...> <path>".
 Response whoami(const Request& r) {
@@ -22,24 +26,6 @@ Response whoami(const Request& r) {
   return Response::text(200, "cn=" + r.client_cn + " o=" + orgs + " " + r.path);
 }
 
-class TempDir {
- public:
-  TempDir() {
-    std::string tmpl = (std::filesystem::temp_directory_path() / "v6k-tls-XXXXXX").string();
-    path_ = mkdtemp(tmpl.data()) ? tmpl : "";
-  }
-  ~TempDir() {
-    if (!path_.empty()) std::filesystem::remove_all(path_);
-  }
-  std::string write(const std::string& name, const std::string& text) const {
-    std::string p = path_ + "/" + name;
-    std::ofstream(p) << text;
-    return p;
-  }
-
- private:
-  std::string path_;
-};
 
 struct Cmd {
   int exit = -1;
@@ -121,7 +107,7 @@ TEST(HttpTls, CurlNegotiatesHttp11EvenWhenOfferingH2) {
   Pki p;
   auto srv = start_tls({.cert_pem = p.serving.cert_pem, .key_pem = p.serving.key_pem});
   ASSERT_TRUE(srv);
-  TempDir dir;
+  TempDir dir("v6k-tls");
   const std::string ca = dir.write("ca.pem", p.ca.cert_pem);
   const std::string url = "https://[::1]:" + std::to_string(srv->port()) + "/curl";
   Cmd r = run("/usr/bin/curl -sS --max-time 3 --http2 --cacert " + ca + " -D - " + url);
@@ -153,7 +139,7 @@ TEST(HttpTls, RequiredClientCert) {
                         .client_ca_pem = p.client_ca.cert_pem},
                        [&](const Request& r) { ++calls; return whoami(r); });
   ASSERT_TRUE(srv);
-  TempDir dir;
+  TempDir dir("v6k-tls");
   const std::string curl = "/usr/bin/curl -sS --max-time 3 --cacert " + dir.write("ca.pem", p.ca.cert_pem) +
                            " https://[::1]:" + std::to_string(srv->port()) + "/me";
   Cmd r = run(curl + " --cert " + dir.write("c.pem", p.client.cert_pem) + " --key " +

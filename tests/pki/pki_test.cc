@@ -1,5 +1,6 @@
 // pki: CA + issued certificates checked with OpenSSL's own verifier and /usr/bin/openssl.
 #include "pki/pki.h"
+#include "support/temp_dir.h"
 
 #include <arpa/inet.h>
 #include <gtest/gtest.h>
@@ -18,6 +19,9 @@
 
 namespace v6k::pki {
 namespace {
+
+using v6k::testing::TempDir;
+
 
 struct X509Free {
   void operator()(X509* p) const { X509_free(p); }
@@ -71,24 +75,6 @@ std::string subject_field(X509* c, int nid) {
   return buf;
 }
 
-class TempDir {
- public:
-  TempDir() {
-    std::string tmpl = (std::filesystem::temp_directory_path() / "v6k-pki-XXXXXX").string();
-    path_ = mkdtemp(tmpl.data()) ? tmpl : "";
-  }
-  ~TempDir() {
-    if (!path_.empty()) std::filesystem::remove_all(path_);
-  }
-  std::string write(const std::string& name, const std::string& text) const {
-    std::string p = path_ + "/" + name;
-    std::ofstream(p) << text;
-    return p;
-  }
-
- private:
-  std::string path_;
-};
 
 KeyPairPem ca_or_die() {
   auto ca = make_ca("v6k test CA");
@@ -139,7 +125,7 @@ TEST(Pki, ServingCertVerifiesWithSansAndServerAuth) {
                                   X509_get0_subject_key_id(cac.get())), 0);
 
   // The command-line verifier agrees.
-  TempDir dir;
+  TempDir dir("v6k-pki");
   std::string cmd = "/usr/bin/openssl verify -purpose sslserver -CAfile " +
                     dir.write("ca.pem", ca.cert_pem) + " " + dir.write("srv.pem", srv->cert_pem) +
                     " >/dev/null 2>&1";
@@ -172,7 +158,7 @@ TEST(Pki, ClientCertCarriesCnOrgsAndClientAuth) {
   }
   EXPECT_EQ(orgs, (std::vector<std::string>{"system:masters", "devs"}));
   EXPECT_TRUE(sans(leaf.get()).empty());
-  TempDir dir;
+  TempDir dir("v6k-pki");
   std::string cmd = "/usr/bin/openssl verify -purpose sslclient -CAfile " +
                     dir.write("ca.pem", ca.cert_pem) + " " + dir.write("cli.pem", cli->cert_pem) +
                     " >/dev/null 2>&1";

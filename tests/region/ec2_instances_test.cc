@@ -24,19 +24,11 @@ using v6k::addr::Ipv4Address;
 using v6k::addr::Ipv6Address;
 using v6k::addr::Ipv6Prefix;
 using v6k::testing::ExecResult;
+const auto& error_code = v6k::testing::aws_error_code;
 using v6k::testing::RegionDaemon;
 using Strings = std::vector<std::string>;
 
 const std::string kAmi = "ami-0123456789abcdef0";
-
-// "An error occurred (Code) when calling …" -> "Code".
-std::string error_code(const ExecResult& r) {
-  auto open = r.err.find("An error occurred (");
-  if (open == std::string::npos) return "";
-  open += 19;
-  auto close = r.err.find(')', open);
-  return close == std::string::npos ? "" : r.err.substr(open, close - open);
-}
 
 std::string join(const Strings& v) {
   std::string out;

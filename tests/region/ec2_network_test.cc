@@ -19,18 +19,10 @@ namespace {
 
 using nlohmann::json;
 using v6k::testing::ExecResult;
+const auto& error_code = v6k::testing::aws_error_code;
 using v6k::testing::RegionDaemon;
 
 const std::string kNoVpc = "vpc-00000000000000000";
-
-// "An error occurred (Code) when calling …" -> "Code".
-std::string error_code(const ExecResult& r) {
-  auto open = r.err.find("An error occurred (");
-  if (open == std::string::npos) return "";
-  open += 19;
-  auto close = r.err.find(')', open);
-  return close == std::string::npos ? "" : r.err.substr(open, close - open);
-}
 
 std::string join(const std::vector<std::string>& v) {
   std::string out;

@@ -32,13 +32,7 @@ class SecurityGroupTest : public ::testing::Test {
   ExecResult aws(const std::vector<std::string>& args) { return d_->aws(args); }
 
   // The EC2 error code of a failed call ("" when it did not fail the way the CLI reports).
-  static std::string error_code(const ExecResult& r) {
-    static const std::string kMark = "An error occurred (";
-    auto pos = r.err.find(kMark);
-    if (pos == std::string::npos) return "";
-    pos += kMark.size();
-    return r.err.substr(pos, r.err.find(')', pos) - pos);
-  }
+  static std::string error_code(const ExecResult& r) { return v6k::testing::aws_error_code(r); }
 
   std::string create_vpc() {
     json v = aws_json({"ec2", "create-vpc", "--cidr-block", "10.0.0.0/16", "--amazon-provided-ipv6-cidr-block"});

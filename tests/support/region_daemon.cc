@@ -52,6 +52,15 @@ bool answers(uint16_t port) {
 
 }  // namespace
 
+std::string aws_error_code(const ExecResult& r) {
+  static const std::string kMark = "An error occurred (";
+  auto open = r.err.find(kMark);
+  if (open == std::string::npos) return "";
+  open += kMark.size();
+  auto close = r.err.find(')', open);
+  return close == std::string::npos ? "" : r.err.substr(open, close - open);
+}
+
 std::optional<std::string> RegionDaemon::unavailable() {
   if (::geteuid() != 0) return "needs root (network namespaces)";
   if (::access("/usr/bin/aws", X_OK) != 0) return "/usr/bin/aws (Debian awscli) is not installed";

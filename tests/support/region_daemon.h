@@ -25,6 +25,10 @@
 
 namespace v6k::testing {
 
+// The AWS error code the CLI printed for a failed call ("An error occurred (Code) when
+// calling …" -> "Code"); "" when it did not fail that way.
+std::string aws_error_code(const ExecResult& r);
+
 class RegionDaemon {
  public:
   // Why the real-client tests cannot run here (no /usr/bin/aws, not root), or nullopt.
