@@ -51,6 +51,15 @@ Response Response::text(int status, std::string body, std::string content_type) 
   return r;
 }
 
+Response Response::streaming(int status, std::string content_type,
+                             std::function<void(std::shared_ptr<BodyStream>)> producer) {
+  Response r;
+  r.status = status;
+  r.headers.emplace_back("content-type", std::move(content_type));
+  r.stream = std::move(producer);
+  return r;
+}
+
 Response& Response::set(std::string name, std::string value) {
   name = lower(std::move(name));
   auto it = std::find_if(headers.begin(), headers.end(),

@@ -8,6 +8,8 @@
 //   }
 #pragma once
 
+#include <functional>
+#include <memory>
 #include <optional>
 #include <string>
 #include <string_view>
@@ -36,12 +38,35 @@ struct Request {
   std::optional<std::string_view> header(std::string_view name) const;
 };
 
+// The producer's end of a streamed (chunked) response body: Kubernetes watch, logs -f.
+// Thread-safe: any thread may write. Writes are queued and sent in order on the
+// connection's strand; consecutive writes may share one chunk.
+class BodyStream {
+ public:
+  virtual ~BodyStream() = default;
+  // Queues `data`. False once the stream is closed (peer gone, server stopping, finish()
+  // called, or the peer fell more than max_stream_backlog bytes behind): stop producing.
+  virtual bool write(std::string data) = 0;
+  // Ends the body with the last chunk, then the connection closes. Idempotent.
+  virtual void finish() = 0;
+  // `fn` runs once when the stream ends for any reason but finish() (peer gone, server
+  // stopping, backlog overflow), or at once if it already has. It runs on an io thread or
+  // the stopping thread and must not block; typically it drops the producer's resources.
+  virtual void on_close(std::function<void()> fn) = 0;
+};
+
 struct Response {
   int status = 200;
   Headers headers;  // Content-Length is set by the server
   std::string body;
+  // Set: `body` is ignored; the server sends status and headers with
+  // `Transfer-Encoding: chunked` and `Connection: close`, then calls `stream` once (on
+  // an io thread; it must not block) with the writer for the body.
+  std::function<void(std::shared_ptr<BodyStream>)> stream;
 
   static Response text(int status, std::string body, std::string content_type = "text/plain; charset=utf-8");
+  static Response streaming(int status, std::string content_type,
+                            std::function<void(std::shared_ptr<BodyStream>)> producer);
   Response& set(std::string name, std::string value);  // replaces an existing header
   std::optional<std::string_view> header(std::string_view name) const;
 };

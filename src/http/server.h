@@ -19,11 +19,8 @@
 //  - TLS (done): `ServerOptions::tls` makes every listener HTTPS. The connection is a
 //    template over its stream (beast::tcp_stream | beast::ssl_stream<tcp_stream>) with a
 //    handshake before the first read; plain HTTP runs the very same code as before.
-//  - Streaming responses (chunked, for Kubernetes watch): a future `Response` member (e.g.
-//    `std::function<void(BodyWriter)> stream`) makes the connection write the header with
-//    `Transfer-Encoding: chunked` (beast::http::response_serializer + chunk_body) and hand
-//    the producer a writer that posts chunks onto the connection's strand until it closes
-//    or the peer goes; the connection then resumes reading or closes.
+//  - Streaming responses (done): `Response::stream` (http/message.h) gets a BodyStream
+//    after the chunked header is written; a raw TCP read watches for the peer going away.
 //  - Protocol upgrade (WebSocket / SPDY for kubectl exec): a `Response` with status 101 and
 //    an upgrade callback makes the connection hand its stream and buffered bytes to that
 //    callback (beast::websocket::stream over the same tcp_stream) instead of reading the
@@ -68,6 +65,9 @@ struct ServerOptions {
   std::chrono::seconds idle_timeout{60};  // an idle or stalled connection is closed after this
   std::string server_name = "v6k";        // the `Server` header
   std::optional<TlsOptions> tls;          // set: HTTPS on every listener
+  // A streamed response whose unsent data exceeds this is closed (a watcher that cannot
+  // keep up is dropped, as kube-apiserver does; the client re-watches).
+  size_t max_stream_backlog = 64 << 20;
 };
 
 class Server {

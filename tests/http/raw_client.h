@@ -91,6 +91,18 @@ class RawClient {
     }
   }
 
+  // Reads until `marker` has arrived (everything received so far, marker included,
+  // leaves the buffer); nullopt on timeout or close before it.
+  std::optional<std::string> read_until(std::string_view marker) {
+    size_t end;
+    while ((end = buf_.find(marker)) == std::string::npos) {
+      if (!fill()) return std::nullopt;
+    }
+    std::string out = buf_.substr(0, end + marker.size());
+    buf_.erase(0, end + marker.size());
+    return out;
+  }
+
   void close() { fd_.reset(); }
 
  private:

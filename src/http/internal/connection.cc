@@ -10,6 +10,8 @@
 #include <boost/beast/http/error.hpp>
 #include <boost/beast/http/parser.hpp>
 #include <boost/beast/http/read.hpp>
+#include <boost/beast/http/serializer.hpp>
+#include <boost/asio/write.hpp>
 #include <boost/beast/http/write.hpp>
 #include <boost/beast/ssl/ssl_stream.hpp>
 
@@ -18,6 +20,7 @@
 #include <optional>
 #include <type_traits>
 
+#include "http/internal/stream.h"
 #include "http/internal/tls.h"
 #include "http/internal/wire.h"
 
@@ -72,6 +75,7 @@ class Connection : public ConnectionBase, public std::enable_shared_from_this<Co
     if (!ec) remote_ = format_endpoint(ep);
   }
   ~Connection() {
+    if (stream_state_) stream_state_->close_now();
     std::lock_guard lock(shared_->mu);
     shared_->live.erase(this);
   }
@@ -92,7 +96,10 @@ class Connection : public ConnectionBase, public std::enable_shared_from_this<Co
 
   // From ServerShared::close_all (no io thread running): pending operations complete with
   // operation_aborted and the connection is released.
-  void close() override { lowest().close(); }
+  void close() override {
+    if (stream_state_) stream_state_->close_now();
+    lowest().close();
+  }
 
  private:
   enum class After { kNextRequest, kLinger };
@@ -197,9 +204,95 @@ class Connection : public ConnectionBase, public std::enable_shared_from_this<Co
       resp = Response::text(500, "internal error\n");
       keep_alive = false;
     }
+    if (resp.stream && !head) return start_stream(std::move(resp), version);
     keep_alive = keep_alive && !wants_close(resp);
     res_ = to_beast(std::move(resp), version, head, keep_alive, shared_->options.server_name);
     write(res_.keep_alive() ? After::kNextRequest : After::kLinger);
+  }
+
+  // A streamed response: the header with chunked encoding, then whatever the producer
+  // writes, framed as chunks, until it finishes or the stream closes. The connection
+  // closes afterwards (no next request), so a raw TCP read can watch for the peer leaving
+  // without ever competing with an HTTP read.
+  void start_stream(Response resp, unsigned version) {
+    auto producer = std::move(resp.stream);
+    resp.stream = nullptr;
+    resp.body.clear();
+    res_ = to_beast(std::move(resp), version, false, false, shared_->options.server_name);
+    const bool ok = res_.body().empty();  // else to_beast refused the headers (a 500)
+    res_.erase(bhttp::field::content_length);
+    res_.chunked(true);
+    if (!ok) return write(After::kLinger);  // invalid headers became a 500
+    stream_state_ = std::make_shared<StreamState>();
+    stream_state_->max_backlog = shared_->options.max_stream_backlog;
+    serializer_.emplace(res_);
+    lowest().expires_never();
+    bhttp::async_write_header(stream_, *serializer_, [self = this->shared_from_this(),
+                                                      producer = std::move(producer)](error_code ec, size_t) {
+      if (ec) {
+        self->stream_state_->close_now();
+        return self->lowest().close();
+      }
+      self->watch_peer();
+      std::weak_ptr<Connection> weak = self;
+      auto writer = std::make_shared<StreamWriter>(self->stream_state_, self->stream_.get_executor(),
+                                                   [weak] {
+                                                     if (auto c = weak.lock()) c->send_pending();
+                                                   });
+      try {
+        producer(std::move(writer));
+      } catch (const std::exception& e) {
+        std::fprintf(stderr, "v6k http: stream producer threw: %s\n", e.what());
+        self->stream_state_->close_now();
+        self->lowest().close();
+      }
+    });
+  }
+
+  // On the strand: hands pending data (or the last chunk) to the socket, one write at a time.
+  void send_pending() {
+    if (stream_writing_) return;
+    std::string data;
+    bool last = false;
+    {
+      std::lock_guard lock(stream_state_->mu);
+      if (stream_state_->closed) return lowest().close();
+      data = std::move(stream_state_->pending);
+      stream_state_->pending.clear();
+      if (data.empty()) {
+        if (!stream_state_->finishing) return;
+        stream_state_->closed = true;
+        last = true;
+      }
+    }
+    stream_out_ = last ? std::string("0\r\n\r\n") : frame_chunk(data);
+    stream_writing_ = true;
+    asio::async_write(stream_, asio::buffer(stream_out_),
+                      [self = this->shared_from_this(), last](error_code ec, size_t) {
+                        self->stream_writing_ = false;
+                        if (ec) {
+                          self->stream_state_->close_now();
+                          return self->lowest().close();
+                        }
+                        if (last) {
+                          // Done: half-close; the peer read below ends the connection.
+                          error_code ignored;
+                          self->lowest().socket().shutdown(asio::ip::tcp::socket::shutdown_send, ignored);
+                          return;
+                        }
+                        self->send_pending();
+                      });
+  }
+
+  // While streaming, nothing more is read as HTTP: any bytes are discarded and EOF or an
+  // error means the peer is gone.
+  void watch_peer() {
+    if (!drain_) drain_ = std::make_unique<std::array<char, 4096>>();
+    lowest().socket().async_read_some(asio::buffer(*drain_), [self = this->shared_from_this()](error_code ec, size_t) {
+      if (!ec) return self->watch_peer();
+      self->stream_state_->close_now();
+      self->lowest().close();
+    });
   }
 
   // Answers a request we could not read, then closes.
@@ -252,6 +345,10 @@ class Connection : public ConnectionBase, public std::enable_shared_from_this<Co
   std::optional<bhttp::request_parser<bhttp::string_body>> parser_;
   std::optional<bhttp::response<bhttp::empty_body>> continue_;
   BeastResponse res_;  // lives until its write completes
+  std::optional<bhttp::response_serializer<bhttp::string_body>> serializer_;  // streamed header
+  std::shared_ptr<StreamState> stream_state_;  // set while a streamed response runs
+  std::string stream_out_;                      // the chunk being written
+  bool stream_writing_ = false;
   std::unique_ptr<std::array<char, 4096>> drain_;
 };
 

@@ -1,4 +1,5 @@
 #include "http/internal/wire.h"
+#include "http/internal/stream.h"
 
 #include <boost/asio/ip/address.hpp>
 
@@ -181,6 +182,21 @@ Response to_response(beast_http::response<beast_http::string_body>&& in) {
   for (const auto& f : in) r.headers.emplace_back(lower(ssv(f.name_string())), std::string(ssv(f.value())));
   r.body = std::move(in.body());
   return r;
+}
+
+}  // namespace v6k::http::internal
+
+namespace v6k::http::internal {
+
+std::string frame_chunk(std::string_view data) {
+  static constexpr char kHex[] = "0123456789abcdef";
+  std::string size;
+  for (size_t n = data.size(); n; n >>= 4) size.insert(size.begin(), kHex[n & 15]);
+  if (size.empty()) size = "0";
+  std::string out;
+  out.reserve(size.size() + data.size() + 4);
+  out.append(size).append("\r\n").append(data).append("\r\n");
+  return out;
 }
 
 }  // namespace v6k::http::internal
