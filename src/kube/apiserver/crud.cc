@@ -1,0 +1,325 @@
+// get, list, create, update (PUT), delete and deletecollection.
+#include <openssl/evp.h>
+
+#include "kube/apiserver/internal.h"
+
+namespace v6k::kube::internal {
+
+namespace {
+
+std::string base64(std::string_view in) {
+  std::string out(4 * ((in.size() + 2) / 3), '\0');
+  int n = EVP_EncodeBlock(reinterpret_cast<unsigned char*>(out.data()),
+                          reinterpret_cast<const unsigned char*>(in.data()), static_cast<int>(in.size()));
+  out.resize(static_cast<size_t>(n));
+  return out;
+}
+
+std::optional<std::string> unbase64(std::string_view in) {
+  if (in.size() % 4 != 0) return std::nullopt;
+  std::string out(3 * in.size() / 4, '\0');
+  int n = EVP_DecodeBlock(reinterpret_cast<unsigned char*>(out.data()),
+                          reinterpret_cast<const unsigned char*>(in.data()), static_cast<int>(in.size()));
+  if (n < 0) return std::nullopt;
+  size_t pad = 0;
+  if (!in.empty() && in.back() == '=') ++pad;
+  if (in.size() > 1 && in[in.size() - 2] == '=') ++pad;
+  out.resize(static_cast<size_t>(n) - pad);
+  return out;
+}
+
+// Upstream's continue token: base64 of {"v":"meta.k8s.io/v1","rv":N,"start":"<key>\u0000"},
+// "start" relative to the listed prefix.
+std::string continue_token(int64_t rv, std::string_view start) {
+  json j = {{"v", "meta.k8s.io/v1"}, {"rv", rv}, {"start", std::string(start) + '\0'}};
+  return base64(j.dump());
+}
+
+struct Continue {
+  int64_t rv = 0;
+  std::string after;  // full key to continue strictly after
+};
+
+ApiResult<Continue> parse_continue(std::string_view token, const std::string& prefix) {
+  auto raw = unbase64(token);
+  json j = raw ? json::parse(*raw, nullptr, false) : json();
+  if (!j.is_object() || j.value("v", "") != "meta.k8s.io/v1" || !j.contains("rv") ||
+      !j["rv"].is_number_integer() || !j.contains("start") || !j["start"].is_string())
+    return fail_status(bad_request("continue key is not valid: incorrect encoded start resourceVersion (version meta.k8s.io/v1)"));
+  std::string start = j["start"];
+  if (!start.empty() && start.back() == '\0') start.pop_back();
+  return Continue{j["rv"].get<int64_t>(), prefix + start};
+}
+
+bool namespace_exists(Ctx& c, std::string_view ns, json* out = nullptr) {
+  auto kv = c.env.store->get(object_key(c.env, *find_resource("", "namespaces"), "", ns));
+  if (!kv) return false;
+  if (out) *out = json::parse(kv->value, nullptr, false);
+  return true;
+}
+
+}  // namespace
+
+http::Response handle_get(Ctx& c) {
+  auto obj = read_object(c, c.info.namespace_, c.info.name);
+  if (!obj) return status_response(obj.error());
+  return object_response(c, 200, *obj);
+}
+
+http::Response handle_list(Ctx& c) {
+  auto filter = make_filter(c);
+  if (!filter) return status_response(filter.error());
+  std::string prefix = collection_prefix(c.env, *c.res, c.info.namespace_);
+  int64_t limit = 0;
+  if (auto l = c.info.param("limit"); !l.empty()) {
+    try {
+      limit = std::stoll(l);
+    } catch (...) {
+      return status_response(bad_request("limit must be an integer"));
+    }
+    if (limit < 0) limit = 0;
+  }
+  store::ListOptions opts;
+  if (auto tok = c.info.param("continue"); !tok.empty()) {
+    auto cont = parse_continue(tok, prefix);
+    if (!cont) return status_response(cont.error());
+    opts.revision = cont->rv;
+    opts.continue_after = cont->after;
+  }
+  // Page through the store until `limit` objects matched (selectors filter after reading,
+  // as upstream's storage does) or the collection ends.
+  std::vector<json> items;
+  bool more = false;
+  std::string last_key;
+  int64_t revision = 0;
+  for (;;) {
+    opts.limit = limit > 0 ? limit - static_cast<int64_t>(items.size()) : 0;
+    auto page = c.env.store->list(prefix, opts);
+    if (!page) {
+      if (page.error().code() == ERANGE)
+        return status_response(gone("The provided continue parameter is too old to display a consistent list result. "
+                                    "You can start a new list without the continue parameter."));
+      return status_response(store_error(*c.res, "", page.error()));
+    }
+    revision = page->revision;
+    opts.revision = page->revision;
+    for (const auto& kv : page->items) {
+      last_key = kv.key;
+      auto obj = decode_stored(kv);
+      if (!obj) return status_response(obj.error());
+      if (filter_matches(**filter, *c.res, *obj)) items.push_back(std::move(*obj));
+    }
+    more = page->more;
+    if (!more || limit == 0 || static_cast<int64_t>(items.size()) >= limit) break;
+    opts.continue_after = last_key;
+  }
+  json meta = {{"resourceVersion", std::to_string(revision)}};
+  if (more && limit > 0) meta["continue"] = continue_token(revision, last_key.substr(prefix.size()));
+  return list_response(c, items, meta);
+}
+
+http::Response handle_create(Ctx& c) {
+  auto body = decode_body(c.req);
+  if (!body) return status_response(body.error());
+  std::vector<std::string> warnings;
+  if (auto ok = check_fields(c, *body, warnings); !ok) return status_response(ok.error());
+  if (c.res->namespaced) {
+    json ns;
+    if (!namespace_exists(c, c.info.namespace_, &ns))
+      return status_response(not_found(*find_resource("", "namespaces"), c.info.namespace_));
+    if (ns.is_object() && ns["metadata"].contains("deletionTimestamp"))
+      return status_response(forbidden(*c.res, (*body)["metadata"].value("name", ""),
+                                       "unable to create new content in namespace " + c.info.namespace_ +
+                                           " because it is being terminated"));
+  }
+  auto obj = prepare_create(c, std::move(*body));
+  if (!obj) return status_response(obj.error());
+  std::string name = (*obj)["metadata"].value("name", "");
+  if (c.info.param("dryRun") == "All") return object_response(c, 201, *obj);
+  auto kv = c.env.store->create(object_key(c.env, *c.res, c.info.namespace_, name), encode_for_store(*obj));
+  if (!kv) return status_response(store_error(*c.res, name, kv.error()));
+  (*obj)["metadata"]["resourceVersion"] = std::to_string(kv->mod_revision);
+  auto resp = object_response(c, 201, *obj);
+  add_warnings(resp, warnings);
+  return resp;
+}
+
+ApiResult<json> write_update(Ctx& c, const json& old, json obj) {
+  const json& meta = obj["metadata"];
+  std::string name = meta.value("name", "");
+  std::string key = object_key(c.env, *c.res, c.info.namespace_, name);
+  int64_t rv = std::stoll(old["metadata"].value("resourceVersion", "0"));
+  // Deletion pending and the last finalizer gone: the object goes away now.
+  if (meta.contains("deletionTimestamp") &&
+      (!meta.contains("finalizers") || meta["finalizers"].empty())) {
+    auto kv = c.env.store->remove(key, rv);
+    if (!kv) return fail_status(store_error(*c.res, name, kv.error()));
+    obj["metadata"]["resourceVersion"] = std::to_string(kv->mod_revision);
+    return obj;
+  }
+  // No change (managedFields timestamps aside): nothing written, as upstream.
+  json a = obj, b = old;
+  a["metadata"].erase("managedFields");
+  b["metadata"].erase("managedFields");
+  a["metadata"].erase("resourceVersion");
+  b["metadata"].erase("resourceVersion");
+  if (a == b) return old;
+  if (c.info.param("dryRun") == "All") return obj;
+  auto kv = c.env.store->update(key, encode_for_store(obj), rv);
+  if (!kv) return fail_status(store_error(*c.res, name, kv.error()));
+  obj["metadata"]["resourceVersion"] = std::to_string(kv->mod_revision);
+  return obj;
+}
+
+http::Response handle_update(Ctx& c) {
+  auto body = decode_body(c.req);
+  if (!body) return status_response(body.error());
+  std::vector<std::string> warnings;
+  if (auto ok = check_fields(c, *body, warnings); !ok) return status_response(ok.error());
+  auto old = read_object(c, c.info.namespace_, c.info.name);
+  if (!old) return status_response(old.error());
+  auto obj = prepare_update(c, *old, std::move(*body), c.info.subresource);
+  if (!obj) return status_response(obj.error());
+  auto stored = write_update(c, *old, std::move(*obj));
+  if (!stored) return status_response(stored.error());
+  auto resp = object_response(c, 200, *stored);
+  add_warnings(resp, warnings);
+  return resp;
+}
+
+namespace {
+
+struct DeleteOptions {
+  std::optional<int64_t> grace_period;
+  std::string propagation;  // Background (default), Foreground, Orphan
+  std::string precondition_uid, precondition_rv;
+  bool dry_run = false;
+};
+
+ApiResult<DeleteOptions> delete_options(const Ctx& c) {
+  DeleteOptions o;
+  if (!c.req.body.empty()) {
+    json j = json::parse(c.req.body, nullptr, false);
+    if (!j.is_object()) return fail_status(bad_request("DeleteOptions must be a JSON object"));
+    if (j.contains("gracePeriodSeconds") && j["gracePeriodSeconds"].is_number_integer())
+      o.grace_period = j["gracePeriodSeconds"].get<int64_t>();
+    o.propagation = j.value("propagationPolicy", "");
+    if (j.contains("orphanDependents") && j["orphanDependents"].is_boolean() && o.propagation.empty())
+      o.propagation = j["orphanDependents"].get<bool>() ? "Orphan" : "Background";
+    if (j.contains("preconditions") && j["preconditions"].is_object()) {
+      o.precondition_uid = j["preconditions"].value("uid", "");
+      o.precondition_rv = j["preconditions"].value("resourceVersion", "");
+    }
+    if (j.contains("dryRun") && j["dryRun"].is_array() && !j["dryRun"].empty()) o.dry_run = true;
+  }
+  if (auto g = c.info.param("gracePeriodSeconds"); !g.empty()) {
+    try {
+      o.grace_period = std::stoll(g);
+    } catch (...) {
+      return fail_status(bad_request("gracePeriodSeconds must be an integer"));
+    }
+  }
+  if (auto p = c.info.param("propagationPolicy"); !p.empty()) o.propagation = p;
+  if (o.propagation.empty()) o.propagation = "Background";
+  if (o.propagation != "Background" && o.propagation != "Foreground" && o.propagation != "Orphan")
+    return fail_status(bad_request("propagationPolicy: Unsupported value: \"" + o.propagation +
+                                   "\": supported values: \"Foreground\", \"Background\", \"Orphan\""));
+  if (c.info.param("dryRun") == "All") o.dry_run = true;
+  return o;
+}
+
+void add_finalizer(json& meta, const std::string& f) {
+  if (!meta.contains("finalizers") || !meta["finalizers"].is_array()) meta["finalizers"] = json::array();
+  for (const auto& x : meta["finalizers"])
+    if (x == f) return;
+  meta["finalizers"].push_back(f);
+}
+
+// Deletes one object as DELETE would: immediately, or by marking it (finalizers,
+// graceful pod termination, namespace termination). Returns what the client sees.
+ApiResult<json> delete_one(Ctx& c, json obj, const DeleteOptions& o) {
+  const Resource& r = *c.res;
+  json& meta = obj["metadata"];
+  std::string name = meta.value("name", "");
+  if (!o.precondition_uid.empty() && o.precondition_uid != meta.value("uid", ""))
+    return fail_status(conflict(r, name, "Precondition failed: UID in precondition: " + o.precondition_uid +
+                                             ", UID in object meta: " + meta.value("uid", "")));
+  if (!o.precondition_rv.empty() && o.precondition_rv != meta.value("resourceVersion", ""))
+    return fail_status(conflict(r, name, "Precondition failed: ResourceVersion in precondition: " +
+                                             o.precondition_rv + ", ResourceVersion in object meta: " +
+                                             meta.value("resourceVersion", "")));
+  json old = obj;
+  bool mark = false;
+  if (o.propagation == "Foreground") add_finalizer(meta, "foregroundDeletion"), mark = true;
+  if (o.propagation == "Orphan") add_finalizer(meta, "orphan"), mark = true;
+  if (meta.contains("finalizers") && !meta["finalizers"].empty()) mark = true;
+  // A pod on a node terminates gracefully: its kubelet finishes the deletion.
+  using P = json::json_pointer;
+  int64_t grace = o.grace_period.value_or(obj.value(P("/spec/terminationGracePeriodSeconds"), int64_t{30}));
+  std::string phase = obj.value(P("/status/phase"), "");
+  bool graceful = r.resource == "pods" && !obj.value(P("/spec/nodeName"), "").empty() && grace > 0 &&
+                  phase != "Succeeded" && phase != "Failed";
+  if (r.resource == "namespaces") {
+    mark = true;
+    obj["status"]["phase"] = "Terminating";
+  }
+  if (!mark && !graceful) {
+    if (o.dry_run) return obj;
+    auto kv = c.env.store->remove(object_key(c.env, r, c.info.namespace_, name),
+                                  std::stoll(meta.value("resourceVersion", "0")));
+    if (!kv) return fail_status(store_error(r, name, kv.error()));
+    meta["resourceVersion"] = std::to_string(kv->mod_revision);
+    return obj;
+  }
+  if (!meta.contains("deletionTimestamp")) {
+    auto when = c.now + std::chrono::seconds(graceful ? grace : 0);
+    meta["deletionTimestamp"] = rfc3339(when);
+    meta["deletionGracePeriodSeconds"] = graceful ? grace : 0;
+  } else if (graceful && grace < meta.value("deletionGracePeriodSeconds", int64_t{30})) {
+    meta["deletionGracePeriodSeconds"] = grace;  // a shorter grace period may replace a longer one
+  }
+  if (o.dry_run) return obj;
+  return write_update(c, old, std::move(obj));
+}
+
+}  // namespace
+
+http::Response handle_delete(Ctx& c) {
+  auto o = delete_options(c);
+  if (!o) return status_response(o.error());
+  auto obj = read_object(c, c.info.namespace_, c.info.name);
+  if (!obj) return status_response(obj.error());
+  auto done = delete_one(c, std::move(*obj), *o);
+  if (!done) return status_response(done.error());
+  // 200 with the object whether it is gone or only marked (202 only for async deletes
+  // of objects with finalizers, which kubectl treats alike).
+  return object_response(c, 200, *done);
+}
+
+http::Response handle_delete_collection(Ctx& c) {
+  auto o = delete_options(c);
+  if (!o) return status_response(o.error());
+  auto filter = make_filter(c);
+  if (!filter) return status_response(filter.error());
+  auto page = c.env.store->list(collection_prefix(c.env, *c.res, c.info.namespace_));
+  if (!page) return status_response(store_error(*c.res, "", page.error()));
+  std::vector<json> deleted;
+  for (const auto& kv : page->items) {
+    auto obj = decode_stored(kv);
+    if (!obj) return status_response(obj.error());
+    if (!filter_matches(**filter, *c.res, *obj)) continue;
+    std::string ns = (*obj)["metadata"].value("namespace", "");
+    Ctx one{c.env, c.req, c.info, c.res, c.user, c.now};
+    one.info.namespace_ = ns;
+    auto done = delete_one(one, std::move(*obj), *o);
+    if (!done) {
+      if (done.error().code == 404 || done.error().code == 409) continue;  // raced with another writer
+      return status_response(done.error());
+    }
+    deleted.push_back(std::move(*done));
+  }
+  json meta = {{"resourceVersion", std::to_string(page->revision)}};
+  return json_response(200, make_list(*c.res, deleted, meta));
+}
+
+}  // namespace v6k::kube::internal
