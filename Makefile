@@ -25,6 +25,7 @@ test: build
 demo: build
 	@examples/pod-network/demo $(BUILD)
 	@examples/region-vpc/demo $(BUILD)
+	@examples/kube-api/demo $(BUILD)
 
 bench: build
 	@scripts/run-bench $(BUILD)

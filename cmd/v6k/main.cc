@@ -5,6 +5,7 @@
 #include <filesystem>
 
 #include "cli/daemon.h"
+#include "cli/kube_apiserver.h"
 
 int main(int argc, char** argv) {
   CLI::App app{"v6k: an EKS-style IPv6 region on one Linux machine.\n"
@@ -42,7 +43,18 @@ int main(int argc, char** argv) {
   common(ssh);
   ssh->add_option("host", host, "instance id, or laptop / svc4 / svc46 (the internet hosts)")->required();
   ssh->add_option("command", command, "command and arguments (after --); default: an interactive shell");
+  v6k::cli::KubeApiServerOptions ko;
+  auto* kapi = app.add_subcommand("kube-apiserver",
+                                  "run one cluster's Kubernetes API server in the foreground (HTTPS on [::1]),\n"
+                                  "for kubectl without the EKS API:\n"
+                                  "  v6k kube-apiserver --data-dir /tmp/k &\n"
+                                  "  kubectl --kubeconfig /tmp/k/admin.kubeconfig get ns");
+  kapi->add_option("--data-dir", ko.data_dir, "CA, certificates, admin token, kubeconfig and SQLite store (default /var/lib/v6k/kube)");
+  kapi->add_option("--port", ko.port, "port on [::1] (default 6443; 0 = any free port)");
+  kapi->add_option("--etcd", ko.etcd, "store objects in this etcd (host:port) instead of SQLite");
+  kapi->add_option("--version", ko.version, "Kubernetes version to report (default v1.32.0)");
   CLI11_PARSE(app, argc, argv);
+  if (*kapi) return v6k::cli::kube_apiserver(ko);
   if (*serve) return v6k::cli::serve(o);
   if (*up) return v6k::cli::up(o);
   if (*down) return v6k::cli::down(o, purge);

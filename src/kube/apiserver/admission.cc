@@ -52,6 +52,14 @@ void reset_status(const Resource& r, json& obj) {
   }
 }
 
+// ObjectMeta's maps and lists are `omitempty`: a patch that removes the last label
+// (`kubectl label pod p app-`) leaves no `labels: {}` behind, as upstream's round trip.
+void drop_empty_metadata(json& meta) {
+  for (const char* k : {"labels", "annotations", "finalizers", "ownerReferences"})
+    if (auto it = meta.find(k); it != meta.end() && (it->is_null() || (it->is_structured() && it->empty())))
+      meta.erase(it);
+}
+
 json without(const json& obj, std::initializer_list<const char*> keys) {
   json copy = obj;
   for (auto k : keys) copy.erase(k);
@@ -106,6 +114,7 @@ ApiResult<json> prepare_create(Ctx& c, json obj) {
   meta.erase("deletionTimestamp");
   meta.erase("deletionGracePeriodSeconds");
   meta.erase("managedFields");
+  drop_empty_metadata(meta);
   if (tracks_generation(r)) meta["generation"] = 1;
   else meta.erase("generation");
   if (r.resource != "nodes") reset_status(r, obj);
@@ -143,6 +152,7 @@ ApiResult<json> prepare_update(Ctx& c, const json& old, json obj, std::string_vi
   }
   if (tracks_generation(r)) meta["generation"] = old_meta.value("generation", 1);
   else meta.erase("generation");
+  drop_empty_metadata(meta);
 
   if (r.has_status) {
     if (subresource == "status") {

@@ -108,6 +108,7 @@ Result<std::unique_ptr<ApiServer>> ApiServer::start(ApiServerOptions options) {
   if (tls) hopts.tls = http::TlsOptions{options.tls_cert_pem, options.tls_key_pem, "", false};
   auto impl = std::make_unique<Impl>(std::move(options));
   impl->tls = tls;
+  if (auto ok = internal::bootstrap(impl->env); !ok) return fail(std::move(ok.error()).wrap("starting the API server"));
   Impl* raw = impl.get();
   auto srv = http::Server::start(std::move(hopts), [raw](const http::Request& r) { return raw->handle(r); });
   if (!srv) return fail(std::move(srv.error()).wrap("starting the API server"));

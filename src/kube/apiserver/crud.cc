@@ -149,8 +149,10 @@ ApiResult<json> write_update(Ctx& c, const json& old, json obj) {
   std::string name = meta.value("name", "");
   std::string key = object_key(c.env, *c.res, c.info.namespace_, name);
   int64_t rv = std::stoll(old["metadata"].value("resourceVersion", "0"));
-  // Deletion pending and the last finalizer gone: the object goes away now.
-  if (meta.contains("deletionTimestamp") &&
+  // Deletion pending and the last finalizer gone: the object goes away now; unless a
+  // grace period still runs (a pod its kubelet is stopping), as upstream's
+  // shouldDeleteDuringUpdate.
+  if (meta.contains("deletionTimestamp") && (!meta.contains("deletionGracePeriodSeconds") || meta["deletionGracePeriodSeconds"] == 0) &&
       (!meta.contains("finalizers") || meta["finalizers"].empty())) {
     auto kv = c.env.store->remove(key, rv);
     if (!kv) return fail_status(store_error(*c.res, name, kv.error()));

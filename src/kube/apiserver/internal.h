@@ -45,6 +45,9 @@ struct Ctx {
   Clock::time_point now;
 };
 
+// ---- bootstrap.cc: the namespaces every cluster starts with (idempotent)
+Result<> bootstrap(Env& env);
+
 // ---- objects.cc: keys, stored form, identity
 std::string object_key(const Env& env, const Resource& r, std::string_view ns, std::string_view name);
 // All objects of `r` in `ns` ("" = every namespace), ending in '/'.

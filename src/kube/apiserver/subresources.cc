@@ -63,7 +63,9 @@ http::Response handle_scale(Ctx& c) {
     obj["spec"]["replicas"] = replicas;
     Ctx main{c.env, c.req, c.info, c.res, c.user, c.now};
     main.info.subresource.clear();
-    auto prepared = prepare_update(main, *old, std::move(obj), "");
+    // Recorded in managedFields as the scale subresource (as upstream), so a later apply
+    // of spec.replicas conflicts with `"kubectl" with subresource "scale"`.
+    auto prepared = prepare_update(main, *old, std::move(obj), "scale");
     if (!prepared) return status_response(prepared.error());
     auto stored = write_update(main, *old, std::move(*prepared));
     if (!stored) {

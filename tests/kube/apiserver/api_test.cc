@@ -112,6 +112,7 @@ TEST_F(ApiTest, CreateDefaultsIdentityAndErrors) {
   EXPECT_THAT(made["metadata"]["name"].get<std::string>(), ::testing::MatchesRegex("web-[a-z0-9]{5}"));
   EXPECT_EQ(made["metadata"]["uid"].get<std::string>().size(), 36u);
   EXPECT_EQ(made["metadata"]["namespace"], "t");
+  EXPECT_FALSE(made["metadata"].contains("labels")) << "empty labels are omitted, as upstream";
   EXPECT_EQ(made["spec"]["restartPolicy"], "Always");
   EXPECT_EQ(made["status"]["phase"], "Pending");
   EXPECT_FALSE(made["metadata"]["managedFields"].empty());
@@ -245,7 +246,7 @@ TEST(ApiBookmarks, SentOnlyWhenAsked) {
 
 TEST_F(ApiTest, PatchKindsAndScaleAndBinding) {
   int st = 0;
-  k.request_json("POST", "/api/v1/namespaces/t/pods", pod_object("p"), &st);
+  k.request_json("POST", "/api/v1/namespaces/t/pods", pod_object("p", {{"a", "b"}}), &st);
   json jp = k.request_json("PATCH", "/api/v1/namespaces/t/pods/p",
                            json::array({{{"op", "add"}, {"path", "/metadata/labels/x"}, {"value", "1"}}}), &st,
                            "application/json-patch+json");

@@ -1,0 +1,187 @@
+#include "cli/kube_apiserver.h"
+
+#include <openssl/rand.h>
+#include <signal.h>
+#include <unistd.h>
+
+#include <cstdio>
+#include <filesystem>
+
+#include <nlohmann/json.hpp>
+
+#include "common/atomic_file.h"
+#include "etcd/etcd_store.h"
+#include "kube/apiserver/apiserver.h"
+#include "pki/pki.h"
+
+namespace v6k::cli {
+
+namespace {
+
+volatile sig_atomic_t g_stop = 0;
+void on_stop(int) { g_stop = 1; }
+
+std::string base64(const std::string& in) {
+  static const char* t = "ABCDEFGHIJKLMNOPQRSTUVWXYZabcdefghijklmnopqrstuvwxyz0123456789+/";
+  std::string out;
+  unsigned val = 0;
+  int bits = -6;
+  for (unsigned char c : in) {
+    val = (val << 8) + c;
+    bits += 8;
+    while (bits >= 0) {
+      out += t[(val >> bits) & 63];
+      bits -= 6;
+    }
+  }
+  if (bits > -6) out += t[((val << 8) >> (bits + 8)) & 63];
+  while (out.size() % 4) out += '=';
+  return out;
+}
+
+Result<std::string> random_token() {
+  unsigned char b[24];
+  if (RAND_bytes(b, sizeof b) != 1) return fail_invalid("no randomness for the admin token");
+  static constexpr char kHex[] = "0123456789abcdef";
+  std::string out;
+  for (unsigned char x : b) out += kHex[x >> 4], out += kHex[x & 15];
+  return out;
+}
+
+// Reads <dir>/<name>, or makes it with `make` and writes it (0600) the first time.
+Result<std::string> load_or_make(const std::string& dir, const std::string& name,
+                                 const std::function<Result<std::string>()>& make) {
+  std::string path = dir + "/" + name;
+  if (std::filesystem::exists(path)) return read_file(path);
+  auto v = make();
+  if (!v) return v;
+  V6K_TRY(write_file_atomic(path, *v, 0600), "writing " + path);
+  return v;
+}
+
+struct ClusterFiles {
+  pki::KeyPairPem ca, serving;
+  std::string token;
+};
+
+Result<ClusterFiles> cluster_files(const std::string& dir) {
+  ClusterFiles f;
+  pki::KeyPairPem fresh_ca;
+  auto ca_cert = load_or_make(dir, "ca.crt", [&]() -> Result<std::string> {
+    auto ca = pki::make_ca("v6k-kubernetes-ca", 3650);
+    if (!ca) return fail(ca.error());
+    fresh_ca = *ca;
+    return ca->cert_pem;
+  });
+  if (!ca_cert) return fail(ca_cert.error());
+  auto ca_key = load_or_make(dir, "ca.key", [&]() -> Result<std::string> {
+    if (fresh_ca.key_pem.empty()) return fail_invalid(dir + "/ca.key is missing but ca.crt exists");
+    return fresh_ca.key_pem;
+  });
+  if (!ca_key) return fail(ca_key.error());
+  f.ca = {*ca_cert, *ca_key};
+  pki::KeyPairPem fresh_serving;
+  auto cert = load_or_make(dir, "apiserver.crt", [&]() -> Result<std::string> {
+    auto s = pki::issue(f.ca, {.common_name = "kube-apiserver",
+                               .dns_names = {"localhost", "kubernetes", "kubernetes.default",
+                                             "kubernetes.default.svc", "kubernetes.default.svc.cluster.local"},
+                               .ips = {"::1", "127.0.0.1"},
+                               .days = 825});
+    if (!s) return fail(s.error());
+    fresh_serving = *s;
+    return s->cert_pem;
+  });
+  if (!cert) return fail(cert.error());
+  auto key = load_or_make(dir, "apiserver.key", [&]() -> Result<std::string> {
+    if (fresh_serving.key_pem.empty()) return fail_invalid(dir + "/apiserver.key is missing but apiserver.crt exists");
+    return fresh_serving.key_pem;
+  });
+  if (!key) return fail(key.error());
+  f.serving = {*cert, *key};
+  auto token = load_or_make(dir, "admin.token", random_token);
+  if (!token) return fail(token.error());
+  f.token = *token;
+  while (!f.token.empty() && (f.token.back() == '\n' || f.token.back() == ' ')) f.token.pop_back();
+  return f;
+}
+
+std::string kubeconfig(const std::string& url, const ClusterFiles& f) {
+  using nlohmann::json;
+  json c = {{"apiVersion", "v1"},
+            {"kind", "Config"},
+            {"clusters", json::array({{{"name", "v6k"},
+                                       {"cluster", {{"server", url}, {"certificate-authority-data", base64(f.ca.cert_pem)}}}}})},
+            {"users", json::array({{{"name", "v6k-admin"}, {"user", {{"token", f.token}}}}})},
+            {"contexts", json::array({{{"name", "v6k"}, {"context", {{"cluster", "v6k"}, {"user", "v6k-admin"}}}}})},
+            {"current-context", "v6k"}};
+  return c.dump(2) + "\n";
+}
+
+}  // namespace
+
+int kube_apiserver(const KubeApiServerOptions& o) {
+  if (auto ok = make_dirs(o.data_dir, 0700); !ok) {
+    std::fprintf(stderr, "v6k kube-apiserver: %s\n", ok.error().message().c_str());
+    return 1;
+  }
+  auto files = cluster_files(o.data_dir);
+  if (!files) {
+    std::fprintf(stderr, "v6k kube-apiserver: %s\n", files.error().message().c_str());
+    return 1;
+  }
+  std::shared_ptr<store::Store> store;
+  if (o.etcd.empty()) {
+    auto s = store::open_sqlite(o.data_dir + "/kube.db");
+    if (!s) {
+      std::fprintf(stderr, "v6k kube-apiserver: %s\n", s.error().message().c_str());
+      return 1;
+    }
+    store = std::move(*s);
+  } else {
+    auto colon = o.etcd.rfind(':');
+    etcd::EtcdOptions eo;
+    eo.host = o.etcd.substr(0, colon);
+    try {
+      eo.port = static_cast<uint16_t>(std::stoi(o.etcd.substr(colon + 1)));
+    } catch (...) {
+      std::fprintf(stderr, "v6k kube-apiserver: --etcd wants host:port, got %s\n", o.etcd.c_str());
+      return 2;
+    }
+    auto s = etcd::open_etcd(eo);
+    if (!s) {
+      std::fprintf(stderr, "v6k kube-apiserver: %s\n", s.error().message().c_str());
+      return 1;
+    }
+    store = std::move(*s);
+  }
+  kube::ApiServerOptions ko;
+  ko.store = store;
+  ko.listen = {"[::1]:" + std::to_string(o.port)};
+  ko.tls_cert_pem = files->serving.cert_pem;
+  ko.tls_key_pem = files->serving.key_pem;
+  ko.tokens = {{files->token, {"v6k-admin", {"system:masters", "system:authenticated"}}}};
+  ko.git_version = o.version;
+  auto api = kube::ApiServer::start(std::move(ko));
+  if (!api) {
+    std::fprintf(stderr, "v6k kube-apiserver: %s\n", api.error().message().c_str());
+    return 1;
+  }
+  std::string kc_path = o.data_dir + "/admin.kubeconfig";
+  if (auto ok = write_file_atomic(kc_path, kubeconfig((*api)->url(), *files), 0600); !ok) {
+    std::fprintf(stderr, "v6k kube-apiserver: %s\n", ok.error().message().c_str());
+    return 1;
+  }
+  struct sigaction sa {};
+  sa.sa_handler = on_stop;
+  ::sigaction(SIGTERM, &sa, nullptr);
+  ::sigaction(SIGINT, &sa, nullptr);
+  std::printf("v6k kube-apiserver %s serving %s (store: %s)\nkubeconfig: %s\n", o.version.c_str(),
+              (*api)->url().c_str(), o.etcd.empty() ? (o.data_dir + "/kube.db").c_str() : ("etcd " + o.etcd).c_str(),
+              kc_path.c_str());
+  std::fflush(stdout);
+  while (!g_stop) ::pause();
+  (*api)->stop();
+  return 0;
+}
+
+}  // namespace v6k::cli
