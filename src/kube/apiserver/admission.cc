@@ -154,6 +154,10 @@ ApiResult<json> prepare_update(Ctx& c, const json& old, json obj, std::string_vi
   else meta.erase("generation");
   drop_empty_metadata(meta);
 
+  json body_finalizers = json::array();
+  if (auto sp = obj.find("spec"); sp != obj.end() && sp->is_object() && sp->contains("finalizers") &&
+                                  (*sp)["finalizers"].is_array())
+    body_finalizers = (*sp)["finalizers"];
   if (r.has_status) {
     if (subresource == "status") {
       // The status subresource changes status only (and, as upstream, labels/annotations
@@ -171,6 +175,13 @@ ApiResult<json> prepare_update(Ctx& c, const json& old, json obj, std::string_vi
   }
 
   apply_defaults(r.group, r.kind, obj);
+  if (r.resource == "namespaces") {
+    // spec.finalizers changes only through the finalize subresource (the namespace
+    // controller's last step); everything else keeps the stored list.
+    using P = json::json_pointer;
+    json finalizers = subresource == "finalize" ? body_finalizers : old.value(P("/spec/finalizers"), json::array());
+    obj["spec"]["finalizers"] = std::move(finalizers);
+  }
   if (tracks_generation(r) && without(obj, {"metadata", "status"}) != without(old, {"metadata", "status"}))
     obj["metadata"]["generation"] = old_meta.value("generation", 1) + 1;
   if (auto ok = check_validation(r, obj, old); !ok) return fail_status(ok.error());

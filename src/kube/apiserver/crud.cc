@@ -69,6 +69,9 @@ http::Response handle_get(Ctx& c) {
 http::Response handle_list(Ctx& c) {
   auto filter = make_filter(c);
   if (!filter) return status_response(filter.error());
+  auto rep = negotiate(c.req);
+  if (!rep) return status_response(rep.error());
+  const bool drop_managed = *rep == Representation::kTable && c.info.param("includeObject") != "Object";
   std::string prefix = collection_prefix(c.env, *c.res, c.info.namespace_);
   int64_t limit = 0;
   if (auto l = c.info.param("limit"); !l.empty()) {
@@ -105,7 +108,7 @@ http::Response handle_list(Ctx& c) {
     opts.revision = page->revision;
     for (const auto& kv : page->items) {
       last_key = kv.key;
-      auto obj = decode_stored(kv);
+      auto obj = decode_stored(kv, drop_managed);
       if (!obj) return status_response(obj.error());
       if (filter_matches(**filter, *c.res, *obj)) items.push_back(std::move(*obj));
     }
@@ -115,7 +118,7 @@ http::Response handle_list(Ctx& c) {
   }
   json meta = {{"resourceVersion", std::to_string(revision)}};
   if (more && limit > 0) meta["continue"] = continue_token(revision, last_key.substr(prefix.size()));
-  return list_response(c, items, meta);
+  return list_response(c, std::move(items), meta);
 }
 
 http::Response handle_create(Ctx& c) {
@@ -152,8 +155,12 @@ ApiResult<json> write_update(Ctx& c, const json& old, json obj) {
   // Deletion pending and the last finalizer gone: the object goes away now; unless a
   // grace period still runs (a pod its kubelet is stopping), as upstream's
   // shouldDeleteDuringUpdate.
+  // A namespace also waits for its spec.finalizers (the namespace controller empties its
+  // contents, then calls the finalize subresource).
+  using P = json::json_pointer;
+  const bool ns_finalizers = c.res->resource == "namespaces" && !obj.value(P("/spec/finalizers"), json::array()).empty();
   if (meta.contains("deletionTimestamp") && (!meta.contains("deletionGracePeriodSeconds") || meta["deletionGracePeriodSeconds"] == 0) &&
-      (!meta.contains("finalizers") || meta["finalizers"].empty())) {
+      (!meta.contains("finalizers") || meta["finalizers"].empty()) && !ns_finalizers) {
     auto kv = c.env.store->remove(key, rv);
     if (!kv) return fail_status(store_error(*c.res, name, kv.error()));
     obj["metadata"]["resourceVersion"] = std::to_string(kv->mod_revision);
@@ -321,7 +328,7 @@ http::Response handle_delete_collection(Ctx& c) {
     deleted.push_back(std::move(*done));
   }
   json meta = {{"resourceVersion", std::to_string(page->revision)}};
-  return json_response(200, make_list(*c.res, deleted, meta));
+  return json_response(200, make_list(*c.res, std::move(deleted), meta));
 }
 
 }  // namespace v6k::kube::internal

@@ -53,7 +53,8 @@ std::string object_key(const Env& env, const Resource& r, std::string_view ns, s
 // All objects of `r` in `ns` ("" = every namespace), ending in '/'.
 std::string collection_prefix(const Env& env, const Resource& r, std::string_view ns);
 // The stored value as the object clients see: metadata.resourceVersion = mod_revision.
-ApiResult<json> decode_stored(const store::KeyValue& kv);
+// drop_managed_fields: leave metadata.managedFields out (for Tables).
+ApiResult<json> decode_stored(const store::KeyValue& kv, bool drop_managed_fields = false);
 std::string encode_for_store(json obj);  // drops metadata.resourceVersion
 std::string new_uid();
 std::string rfc3339(Clock::time_point t);
@@ -67,9 +68,9 @@ ApiResult<json> decode_body(const http::Request& req);  // JSON or protobuf
 enum class Representation { kJson, kTable };
 ApiResult<Representation> negotiate(const http::Request& req);
 http::Response object_response(Ctx& c, int code, const json& obj);
-http::Response list_response(Ctx& c, const std::vector<json>& items, const json& list_meta);
+http::Response list_response(Ctx& c, std::vector<json>&& items, const json& list_meta);
 // The "PodList"-style list wrapper (items lose kind/apiVersion as upstream writes them).
-json make_list(const Resource& r, const std::vector<json>& items, const json& list_meta);
+json make_list(const Resource& r, std::vector<json>&& items, const json& list_meta);
 
 // ---- selectors.cc: label/field selector filters of list, watch, deletecollection
 struct Filter;

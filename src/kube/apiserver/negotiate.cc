@@ -130,25 +130,25 @@ http::Response object_response(Ctx& c, int code, const json& obj) {
   return json_response(code, obj);
 }
 
-json make_list(const Resource& r, const std::vector<json>& items, const json& list_meta) {
+json make_list(const Resource& r, std::vector<json>&& items, const json& list_meta) {
   json arr = json::array();
-  for (const auto& it : items) {
-    json copy = it;
-    copy.erase("kind");
-    copy.erase("apiVersion");
-    arr.push_back(std::move(copy));
+  arr.get_ref<json::array_t&>().reserve(items.size());
+  for (auto& it : items) {
+    it.erase("kind");
+    it.erase("apiVersion");
+    arr.push_back(std::move(it));
   }
   return {{"kind", r.kind + "List"}, {"apiVersion", r.group_version()}, {"metadata", list_meta},
           {"items", std::move(arr)}};
 }
 
-http::Response list_response(Ctx& c, const std::vector<json>& items, const json& list_meta) {
+http::Response list_response(Ctx& c, std::vector<json>&& items, const json& list_meta) {
   auto rep = negotiate(c.req);
   if (!rep) return status_response(rep.error());
   if (*rep == Representation::kTable)
     return json_response(200, make_table(c.res->group, c.res->resource, items, list_meta, table_options(c)),
                          kTableType);
-  return json_response(200, make_list(*c.res, items, list_meta));
+  return json_response(200, make_list(*c.res, std::move(items), list_meta));
 }
 
 }  // namespace v6k::kube::internal

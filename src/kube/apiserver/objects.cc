@@ -20,8 +20,17 @@ std::string object_key(const Env& env, const Resource& r, std::string_view ns, s
   return k.append(name);
 }
 
-ApiResult<json> decode_stored(const store::KeyValue& kv) {
-  json obj = json::parse(kv.value, nullptr, false);
+ApiResult<json> decode_stored(const store::KeyValue& kv, bool drop_managed_fields) {
+  json obj;
+  if (drop_managed_fields) {
+    // Skips metadata.managedFields while parsing (a Table never shows them, and they are
+    // often half of an object): less to parse, build and free.
+    obj = json::parse(kv.value, [](int depth, json::parse_event_t ev, json& parsed) {
+      return !(ev == json::parse_event_t::key && depth == 2 && parsed == "managedFields");
+    }, false);
+  } else {
+    obj = json::parse(kv.value, nullptr, false);
+  }
   if (obj.is_discarded() || !obj.is_object())
     return fail_status(internal_error("stored object " + kv.key + " is not JSON"));
   obj["metadata"]["resourceVersion"] = std::to_string(kv.mod_revision);

@@ -68,6 +68,7 @@ http::Response server_side_apply_patch(Ctx& c, const json& applied) {
       auto obj = prepare_create(c, std::move(res->object));
       if (!obj) return status_response(obj.error());
       (*obj)["metadata"]["managedFields"] = managed;
+      if (c.info.param("dryRun") == "All") return object_response(c, 201, *obj);
       auto kv = c.env.store->create(object_key(c.env, r, c.info.namespace_, c.info.name), encode_for_store(*obj));
       if (!kv) {
         if (kv.error().code() == EEXIST) continue;  // raced with a create: apply to it

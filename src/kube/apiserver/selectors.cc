@@ -89,10 +89,18 @@ ApiResult<std::shared_ptr<const Filter>> make_filter(const Ctx& c) {
 }
 
 bool filter_matches(const Filter& f, const Resource& r, const json& obj) {
-  const json& meta = obj.contains("metadata") ? obj["metadata"] : json::object();
-  if (!f.name.empty() && meta.value("name", "") != f.name) return false;
-  if (!f.labels.empty() && !f.labels.matches(meta.contains("labels") ? meta["labels"] : json()))
-    return false;
+  // References only: this runs for every listed object and every watch event.
+  static const json kNone;
+  auto mit = obj.find("metadata");
+  const json& meta = mit != obj.end() ? *mit : kNone;
+  if (!f.name.empty()) {
+    auto n = meta.is_object() ? meta.find("name") : meta.end();
+    if (!meta.is_object() || n == meta.end() || *n != f.name) return false;
+  }
+  if (!f.labels.empty()) {
+    auto l = meta.is_object() ? meta.find("labels") : meta.end();
+    if (!f.labels.matches(meta.is_object() && l != meta.end() ? *l : kNone)) return false;
+  }
   if (f.fields.empty()) return true;
   return f.fields.matches([&](std::string_view field) { return field_value(r, obj, field); });
 }

@@ -53,8 +53,9 @@ const Printer* printer_for(std::string_view group, std::string_view resource) {
 Json partial_metadata(const Json& object) {
   Json meta = Json::object();
   if (const Json* m = tables::find(object, {"metadata"}); m && m->is_object()) {
-    meta = *m;
-    meta.erase("managedFields");
+    // Copy all but managedFields (often half the metadata): never copy-then-erase.
+    for (auto it = m->begin(); it != m->end(); ++it)
+      if (it.key() != "managedFields") meta[it.key()] = it.value();
   }
   return Json{{"kind", "PartialObjectMetadata"},
               {"apiVersion", "meta.k8s.io/v1"},

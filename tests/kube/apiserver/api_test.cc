@@ -299,3 +299,30 @@ TEST_F(ApiTest, ServerSideApplyConflictsAndForce) {
 
 }  // namespace
 }  // namespace v6k::testing
+
+namespace v6k::testing {
+namespace {
+
+TEST_F(ApiTest, NamespaceDeletionWaitsForItsFinalizers) {
+  int st = 0;
+  k.request_json("POST", "/api/v1/namespaces", ns_object("doomed"), &st);
+  ASSERT_EQ(st, 201);
+  json marked = k.request_json("DELETE", "/api/v1/namespaces/doomed", nullptr, &st);
+  EXPECT_EQ(st, 200);
+  EXPECT_EQ(marked["status"]["phase"], "Terminating");
+  json still = k.request_json("GET", "/api/v1/namespaces/doomed", nullptr, &st);
+  ASSERT_EQ(st, 200) << "spec.finalizers [kubernetes] keeps it until the namespace controller finalizes";
+  EXPECT_TRUE(still["metadata"].contains("deletionTimestamp"));
+  json refused = k.request_json("POST", "/api/v1/namespaces/doomed/pods", pod_object("p"), &st);
+  EXPECT_EQ(st, 403);
+  EXPECT_EQ(refused["message"], "unable to create new content in namespace doomed because it is being terminated");
+  json fin = still;
+  fin["spec"]["finalizers"] = json::array();
+  k.request_json("PUT", "/api/v1/namespaces/doomed/finalize", fin, &st);
+  EXPECT_EQ(st, 200);
+  k.request_json("GET", "/api/v1/namespaces/doomed", nullptr, &st);
+  EXPECT_EQ(st, 404);
+}
+
+}  // namespace
+}  // namespace v6k::testing
