@@ -8,6 +8,7 @@
 #include <functional>
 #include <memory>
 #include <mutex>
+#include <optional>
 #include <string>
 
 #include "http/message.h"
@@ -24,16 +25,28 @@ struct StreamState {
   bool finishing = false;     // finish() called: send pending, then the last chunk
   std::function<void()> on_close;
   size_t max_backlog = 0;
+  // The connection's strand and the "send what is pending" step posted to it. Dropped
+  // once the stream closes: a producer may keep its BodyStream past the server's life,
+  // and a strand must not outlive its io_context.
+  std::optional<boost::asio::any_io_executor> strand;
+  std::function<void()> kick;
+
+  // Posts `kick` to the strand (caller holds `mu`); nothing once closed.
+  void post_kick() {
+    if (strand) boost::asio::post(*strand, kick);
+  }
 
   // Marks the stream closed (not finished) and runs on_close once. Safe from any thread.
   void close_now() {
     std::function<void()> fn;
+    std::optional<boost::asio::any_io_executor> drop;
     {
       std::lock_guard lock(mu);
-      if (closed && !on_close) return;
       closed = true;
       fn = std::move(on_close);
       on_close = nullptr;
+      drop = std::move(strand);
+      strand.reset();
     }
     if (fn) fn();
   }
@@ -45,7 +58,12 @@ class StreamWriter final : public BodyStream {
  public:
   StreamWriter(std::shared_ptr<StreamState> state, boost::asio::any_io_executor strand,
                std::function<void()> kick)
-      : state_(std::move(state)), strand_(std::move(strand)), kick_(std::move(kick)) {}
+      : state_(std::move(state)) {
+    std::lock_guard lock(state_->mu);
+    if (state_->closed) return;
+    state_->strand = std::move(strand);
+    state_->kick = std::move(kick);
+  }
 
   bool write(std::string data) override {
     std::function<void()> fn;
@@ -58,14 +76,14 @@ class StreamWriter final : public BodyStream {
       if (state_->pending.size() + data.size() <= state_->max_backlog) {
         bool was_empty = state_->pending.empty();
         state_->pending += data;
-        if (was_empty) boost::asio::post(strand_, kick_);
+        if (was_empty) state_->post_kick();
         return true;
       }
       // The peer fell too far behind: drop it (the kick sees `closed` and closes).
       state_->closed = true;
       fn = std::move(state_->on_close);
       state_->on_close = nullptr;
-      boost::asio::post(strand_, kick_);
+      state_->post_kick();
     }
     if (fn) fn();
     return false;
@@ -76,7 +94,7 @@ class StreamWriter final : public BodyStream {
     if (state_->closed || state_->finishing) return;
     state_->finishing = true;
     state_->on_close = nullptr;
-    boost::asio::post(strand_, kick_);
+    state_->post_kick();
   }
 
   void on_close(std::function<void()> fn) override {
@@ -92,8 +110,6 @@ class StreamWriter final : public BodyStream {
 
  private:
   std::shared_ptr<StreamState> state_;
-  boost::asio::any_io_executor strand_;
-  std::function<void()> kick_;
 };
 
 }  // namespace v6k::http::internal
