@@ -12,6 +12,7 @@
 #include <sstream>
 #include <thread>
 
+#include "kubectl_util.h"
 #include "support/kube_cluster.h"
 
 namespace v6k::testing {
@@ -22,36 +23,6 @@ using ::testing::HasSubstr;
 using ::testing::MatchesRegex;
 using ::testing::Not;
 using namespace std::chrono_literals;
-
-std::string manifest_path() {
-  const char* src = std::getenv("V6K_SOURCE_DIR");
-  return std::string(src ? src : ".") + "/tests/kube/apiserver/testdata/sample-service.yml";
-}
-
-std::string read_file(const std::string& p) {
-  std::ifstream in(p);
-  std::stringstream ss;
-  ss << in.rdbuf();
-  return ss.str();
-}
-
-std::vector<std::string> lines(const std::string& s) {
-  std::vector<std::string> out;
-  std::stringstream ss(s);
-  for (std::string l; std::getline(ss, l);) out.push_back(l);
-  return out;
-}
-
-// Collapses runs of spaces so column layouts compare without exact padding.
-std::string squeeze(const std::string& s) {
-  std::string out;
-  for (char c : s) {
-    if (c == ' ' && !out.empty() && out.back() == ' ') continue;
-    out += c;
-  }
-  while (!out.empty() && out.back() == ' ') out.pop_back();
-  return out;
-}
 
 std::vector<std::string> squeezed_lines(const std::string& s) {
   std::vector<std::string> out;
