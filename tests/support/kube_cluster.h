@@ -34,9 +34,11 @@ class KubeCluster {
   bool ok() const { return api_ != nullptr; }
   const std::string& error() const { return error_; }
   kube::ApiServer& api() { return *api_; }
+  uint16_t port() const { return api_->port(); }
   store::Store& store() { return *store_; }
   const std::string& kubeconfig() const { return kubeconfig_; }
   const std::string& dir() const { return dir_.path(); }
+  const std::string& ca_pem() const { return ca_pem_; }
 
   // Runs /usr/bin/kubectl with this cluster's kubeconfig (and `extra_env`).
   ExecResult kubectl(const std::vector<std::string>& args, const std::string& stdin_text = "",

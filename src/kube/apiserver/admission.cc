@@ -121,6 +121,7 @@ ApiResult<json> prepare_create(Ctx& c, json obj) {
 
   apply_defaults(r.group, r.kind, obj);
   if (auto ok = check_validation(r, obj, nullptr); !ok) return fail_status(ok.error());
+  if (auto ok = allocate_service_ips(c, obj); !ok) return fail_status(ok.error());
   record_update(nullptr, obj, field_manager(c), r.group_version(), "", strategic_schema(r.group, r.kind),
                 rfc3339(c.now));
   return obj;
@@ -184,6 +185,7 @@ ApiResult<json> prepare_update(Ctx& c, const json& old, json obj, std::string_vi
   }
   if (tracks_generation(r) && without(obj, {"metadata", "status"}) != without(old, {"metadata", "status"}))
     obj["metadata"]["generation"] = old_meta.value("generation", 1) + 1;
+  keep_service_ips(c, old, obj);
   if (auto ok = check_validation(r, obj, old); !ok) return fail_status(ok.error());
   record_update(old, obj, field_manager(c), r.group_version(), subresource, strategic_schema(r.group, r.kind),
                 rfc3339(c.now));

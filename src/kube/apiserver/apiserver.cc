@@ -4,6 +4,7 @@
 
 #include "http/server.h"
 #include "kube/apiserver/internal.h"
+#include "kube/apiserver/watch_cache.h"
 
 namespace v6k::kube {
 
@@ -109,6 +110,13 @@ Result<std::unique_ptr<ApiServer>> ApiServer::start(ApiServerOptions options) {
   auto impl = std::make_unique<Impl>(std::move(options));
   impl->tls = tls;
   if (auto ok = internal::bootstrap(impl->env); !ok) return fail(std::move(ok.error()).wrap("starting the API server"));
+  if (auto ok = internal::start_service_ips(impl->env); !ok)
+    return fail(std::move(ok.error()).wrap("starting the API server"));
+  if (impl->env.options.watch_cache) {
+    auto cache = internal::WatchCache::start(impl->env.store, impl->env.options.key_root);
+    if (!cache) return fail(std::move(cache.error()).wrap("starting the API server"));
+    impl->env.cache = std::move(*cache);
+  }
   Impl* raw = impl.get();
   auto srv = http::Server::start(std::move(hopts), [raw](const http::Request& r) { return raw->handle(r); });
   if (!srv) return fail(std::move(srv.error()).wrap("starting the API server"));
@@ -131,7 +139,9 @@ http::Response ApiServer::handle(const http::Request& req) { return impl_->handl
 
 void ApiServer::stop() {
   if (!impl_) return;
-  // Watches first (their streams finish), then the listener and connections.
+  // The cache's store watch first (nothing feeds watches after it), then the watches
+  // (their streams finish), then the listener and connections.
+  if (impl_->env.cache) impl_->env.cache->stop();
   if (impl_->env.watches) internal::stop_watch_hub(*impl_->env.watches);
   if (impl_->http) impl_->http->stop();
 }

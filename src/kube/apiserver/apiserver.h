@@ -53,6 +53,12 @@ struct ApiServerOptions {
   PodStreams pod_streams;
   // Watch bookmarks (allowWatchBookmarks=true) are sent this often.
   std::chrono::milliseconds bookmark_interval{std::chrono::seconds(60)};
+  // Serve lists and watches from an in-memory watch cache (docs/kube-apiserver.md).
+  bool watch_cache = true;
+  // Services get ClusterIPs from this range ("fd5a:1b2c:3d4e::/108" in an IPv6 cluster,
+  // "10.100.0.0/16" in an IPv4 one), with ipFamilies/ipFamilyPolicy set to match.
+  // "" = no allocation: spec.clusterIP stays what the client sent.
+  std::string service_cidr;
 };
 
 class ApiServer {

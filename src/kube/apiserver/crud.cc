@@ -1,61 +1,35 @@
-// get, list, create, update (PUT), delete and deletecollection.
-#include <openssl/evp.h>
-
+// get, create, update (PUT), delete and deletecollection (list is list.cc).
 #include "kube/apiserver/internal.h"
+#include "kube/apiserver/watch_cache.h"
 
 namespace v6k::kube::internal {
 
 namespace {
 
-std::string base64(std::string_view in) {
-  std::string out(4 * ((in.size() + 2) / 3), '\0');
-  int n = EVP_EncodeBlock(reinterpret_cast<unsigned char*>(out.data()),
-                          reinterpret_cast<const unsigned char*>(in.data()), static_cast<int>(in.size()));
-  out.resize(static_cast<size_t>(n));
-  return out;
-}
-
-std::optional<std::string> unbase64(std::string_view in) {
-  if (in.size() % 4 != 0) return std::nullopt;
-  std::string out(3 * in.size() / 4, '\0');
-  int n = EVP_DecodeBlock(reinterpret_cast<unsigned char*>(out.data()),
-                          reinterpret_cast<const unsigned char*>(in.data()), static_cast<int>(in.size()));
-  if (n < 0) return std::nullopt;
-  size_t pad = 0;
-  if (!in.empty() && in.back() == '=') ++pad;
-  if (in.size() > 1 && in[in.size() - 2] == '=') ++pad;
-  out.resize(static_cast<size_t>(n) - pad);
-  return out;
-}
-
-// Upstream's continue token: base64 of {"v":"meta.k8s.io/v1","rv":N,"start":"<key>\u0000"},
-// "start" relative to the listed prefix.
-std::string continue_token(int64_t rv, std::string_view start) {
-  json j = {{"v", "meta.k8s.io/v1"}, {"rv", rv}, {"start", std::string(start) + '\0'}};
-  return base64(j.dump());
-}
-
-struct Continue {
-  int64_t rv = 0;
-  std::string after;  // full key to continue strictly after
-};
-
-ApiResult<Continue> parse_continue(std::string_view token, const std::string& prefix) {
-  auto raw = unbase64(token);
-  json j = raw ? json::parse(*raw, nullptr, false) : json();
-  if (!j.is_object() || j.value("v", "") != "meta.k8s.io/v1" || !j.contains("rv") ||
-      !j["rv"].is_number_integer() || !j.contains("start") || !j["start"].is_string())
-    return fail_status(bad_request("continue key is not valid: incorrect encoded start resourceVersion (version meta.k8s.io/v1)"));
-  std::string start = j["start"];
-  if (!start.empty() && start.back() == '\0') start.pop_back();
-  return Continue{j["rv"].get<int64_t>(), prefix + start};
-}
-
+// The namespace of a create, as upstream's NamespaceLifecycle admission reads it: from the
+// cache when it has the namespace and has applied this server's latest namespace write
+// (so a deletion we just made is seen), else from the store.
 bool namespace_exists(Ctx& c, std::string_view ns, json* out = nullptr) {
-  auto kv = c.env.store->get(object_key(c.env, *find_resource("", "namespaces"), "", ns));
+  const Resource& nsr = *find_resource("", "namespaces");
+  std::string key = object_key(c.env, nsr, "", ns);
+  if (c.env.cache && c.env.cache->wait_fresh(c.env.namespace_written.load(), std::chrono::milliseconds(0))) {
+    if (auto o = c.env.cache->find(nsr, key); o && o->valid()) {
+      if (out) *out = o->obj();
+      return true;
+    }
+  }
+  auto kv = c.env.store->get(key);
   if (!kv) return false;
   if (out) *out = json::parse(kv->value, nullptr, false);
   return true;
+}
+
+// Remembers a namespace write (see Env::namespace_written).
+void note_write(Ctx& c, int64_t rv) {
+  if (c.res->resource != "namespaces" || !c.res->group.empty()) return;
+  int64_t cur = c.env.namespace_written.load();
+  while (cur < rv && !c.env.namespace_written.compare_exchange_weak(cur, rv)) {
+  }
 }
 
 }  // namespace
@@ -64,61 +38,6 @@ http::Response handle_get(Ctx& c) {
   auto obj = read_object(c, c.info.namespace_, c.info.name);
   if (!obj) return status_response(obj.error());
   return object_response(c, 200, *obj);
-}
-
-http::Response handle_list(Ctx& c) {
-  auto filter = make_filter(c);
-  if (!filter) return status_response(filter.error());
-  auto rep = negotiate(c.req);
-  if (!rep) return status_response(rep.error());
-  const bool drop_managed = *rep == Representation::kTable && c.info.param("includeObject") != "Object";
-  std::string prefix = collection_prefix(c.env, *c.res, c.info.namespace_);
-  int64_t limit = 0;
-  if (auto l = c.info.param("limit"); !l.empty()) {
-    try {
-      limit = std::stoll(l);
-    } catch (...) {
-      return status_response(bad_request("limit must be an integer"));
-    }
-    if (limit < 0) limit = 0;
-  }
-  store::ListOptions opts;
-  if (auto tok = c.info.param("continue"); !tok.empty()) {
-    auto cont = parse_continue(tok, prefix);
-    if (!cont) return status_response(cont.error());
-    opts.revision = cont->rv;
-    opts.continue_after = cont->after;
-  }
-  // Page through the store until `limit` objects matched (selectors filter after reading,
-  // as upstream's storage does) or the collection ends.
-  std::vector<json> items;
-  bool more = false;
-  std::string last_key;
-  int64_t revision = 0;
-  for (;;) {
-    opts.limit = limit > 0 ? limit - static_cast<int64_t>(items.size()) : 0;
-    auto page = c.env.store->list(prefix, opts);
-    if (!page) {
-      if (page.error().code() == ERANGE)
-        return status_response(gone("The provided continue parameter is too old to display a consistent list result. "
-                                    "You can start a new list without the continue parameter."));
-      return status_response(store_error(*c.res, "", page.error()));
-    }
-    revision = page->revision;
-    opts.revision = page->revision;
-    for (const auto& kv : page->items) {
-      last_key = kv.key;
-      auto obj = decode_stored(kv, drop_managed);
-      if (!obj) return status_response(obj.error());
-      if (filter_matches(**filter, *c.res, *obj)) items.push_back(std::move(*obj));
-    }
-    more = page->more;
-    if (!more || limit == 0 || static_cast<int64_t>(items.size()) >= limit) break;
-    opts.continue_after = last_key;
-  }
-  json meta = {{"resourceVersion", std::to_string(revision)}};
-  if (more && limit > 0) meta["continue"] = continue_token(revision, last_key.substr(prefix.size()));
-  return list_response(c, std::move(items), meta);
 }
 
 http::Response handle_create(Ctx& c) {
@@ -138,9 +57,16 @@ http::Response handle_create(Ctx& c) {
   auto obj = prepare_create(c, std::move(*body));
   if (!obj) return status_response(obj.error());
   std::string name = (*obj)["metadata"].value("name", "");
-  if (c.info.param("dryRun") == "All") return object_response(c, 201, *obj);
+  if (c.info.param("dryRun") == "All") {
+    release_service_ips(c, *obj);
+    return object_response(c, 201, *obj);
+  }
   auto kv = c.env.store->create(object_key(c.env, *c.res, c.info.namespace_, name), encode_for_store(*obj));
-  if (!kv) return status_response(store_error(*c.res, name, kv.error()));
+  if (!kv) {
+    release_service_ips(c, *obj);
+    return status_response(store_error(*c.res, name, kv.error()));
+  }
+  note_write(c, kv->mod_revision);
   (*obj)["metadata"]["resourceVersion"] = std::to_string(kv->mod_revision);
   auto resp = object_response(c, 201, *obj);
   add_warnings(resp, warnings);
@@ -163,6 +89,8 @@ ApiResult<json> write_update(Ctx& c, const json& old, json obj) {
       (!meta.contains("finalizers") || meta["finalizers"].empty()) && !ns_finalizers) {
     auto kv = c.env.store->remove(key, rv);
     if (!kv) return fail_status(store_error(*c.res, name, kv.error()));
+    release_service_ips(c, old);
+    note_write(c, kv->mod_revision);
     obj["metadata"]["resourceVersion"] = std::to_string(kv->mod_revision);
     return obj;
   }
@@ -176,6 +104,7 @@ ApiResult<json> write_update(Ctx& c, const json& old, json obj) {
   if (c.info.param("dryRun") == "All") return obj;
   auto kv = c.env.store->update(key, encode_for_store(obj), rv);
   if (!kv) return fail_status(store_error(*c.res, name, kv.error()));
+  note_write(c, kv->mod_revision);
   obj["metadata"]["resourceVersion"] = std::to_string(kv->mod_revision);
   return obj;
 }
@@ -277,6 +206,8 @@ ApiResult<json> delete_one(Ctx& c, json obj, const DeleteOptions& o) {
     auto kv = c.env.store->remove(object_key(c.env, r, c.info.namespace_, name),
                                   std::stoll(meta.value("resourceVersion", "0")));
     if (!kv) return fail_status(store_error(r, name, kv.error()));
+    release_service_ips(c, obj);
+    note_write(c, kv->mod_revision);
     meta["resourceVersion"] = std::to_string(kv->mod_revision);
     return obj;
   }

@@ -1,6 +1,7 @@
 // Internal to src/kube/apiserver: what the verb handlers share. Not a public header.
 #pragma once
 
+#include <atomic>
 #include <chrono>
 #include <memory>
 #include <optional>
@@ -16,6 +17,7 @@
 #include "kube/apiserver/request_info.h"
 #include "kube/apiserver/resources.h"
 #include "kube/apiserver/status.h"
+#include "kube/serviceip/allocator.h"
 #include "store/store.h"
 
 namespace v6k::kube::internal {
@@ -24,12 +26,20 @@ using nlohmann::json;
 using Clock = std::chrono::system_clock;
 
 class WatchHub;  // watch.cc: timeouts, bookmarks and teardown of open watches
+class WatchCache;  // watch_cache.h: objects in memory for lists and watch fan-out
+struct CachedObject;
 
 // Everything a request needs: the server-wide environment and this request's facts.
 struct Env {
   ApiServerOptions options;
   std::shared_ptr<store::Store> store;
   std::shared_ptr<WatchHub> watches;
+  std::shared_ptr<WatchCache> cache;  // null: ApiServerOptions::watch_cache off
+  // The revision of this server's latest namespace write: a create may trust the cache's
+  // copy of its namespace once the cache has applied it.
+  std::atomic<int64_t> namespace_written{0};
+  // Service ClusterIPs (ApiServerOptions::service_cidr); null = none allocated.
+  std::unique_ptr<serviceip::ServiceIpAllocator> service_ips;
 };
 
 std::shared_ptr<WatchHub> start_watch_hub(std::chrono::milliseconds bookmark_interval);
@@ -44,6 +54,13 @@ struct Ctx {
   User user;
   Clock::time_point now;
 };
+
+// ---- service_ips.cc: ClusterIP allocation (no-ops without a service CIDR or for
+// other resources)
+Result<> start_service_ips(Env& env);
+ApiResult<> allocate_service_ips(Ctx& c, json& svc);      // create: after validation
+void keep_service_ips(const Ctx& c, const json& old, json& svc);  // update: before validation
+void release_service_ips(const Ctx& c, const json& svc);  // removed from the store
 
 // ---- bootstrap.cc: the namespaces every cluster starts with (idempotent)
 Result<> bootstrap(Env& env);
@@ -69,6 +86,9 @@ enum class Representation { kJson, kTable };
 ApiResult<Representation> negotiate(const http::Request& req);
 http::Response object_response(Ctx& c, int code, const json& obj);
 http::Response list_response(Ctx& c, std::vector<json>&& items, const json& list_meta);
+// The same from the watch cache's objects: their cached bytes, spliced, not re-encoded.
+http::Response cached_list_response(Ctx& c, const std::vector<std::shared_ptr<const CachedObject>>& items,
+                                    const json& list_meta);
 // The "PodList"-style list wrapper (items lose kind/apiVersion as upstream writes them).
 json make_list(const Resource& r, std::vector<json>&& items, const json& list_meta);
 
@@ -88,7 +108,7 @@ ApiResult<json> prepare_update(Ctx& c, const json& old, json obj, std::string_vi
 // Rejects unknown fields per ?fieldValidation= (Strict → 400; Warn → `warnings`).
 ApiResult<> check_fields(Ctx& c, const json& obj, std::vector<std::string>& warnings);
 
-// ---- crud.cc
+// ---- crud.cc (list.cc: handle_list)
 http::Response handle_get(Ctx& c);
 http::Response handle_list(Ctx& c);
 http::Response handle_create(Ctx& c);

@@ -4,6 +4,7 @@
 #include <cerrno>
 
 #include "kube/apiserver/internal.h"
+#include "kube/apiserver/watch_cache.h"
 #include "kube/proto/proto.h"
 #include "kube/tables/tables.h"
 
@@ -149,6 +150,66 @@ http::Response list_response(Ctx& c, std::vector<json>&& items, const json& list
     return json_response(200, make_table(c.res->group, c.res->resource, items, list_meta, table_options(c)),
                          kTableType);
   return json_response(200, make_list(*c.res, std::move(items), list_meta));
+}
+
+namespace {
+
+// One Table row of a cached object: the cells are computed per request (Age moves), the
+// "object" is the cached PartialObjectMetadata or whole object. nlohmann writes keys in
+// order ("cells", "conditions"), so "object" goes last, as make_table would put it.
+void append_row(std::string& out, const Resource& r, const CachedObject& o, const TableOptions& opts) {
+  TableOptions cells_only = opts;
+  cells_only.include = IncludeObject::kNone;
+  std::string row = table_row(r.group, r.resource, o.obj(), cells_only).dump();
+  if (opts.include == IncludeObject::kNone || row.size() < 2 || row.back() != '}') {
+    out += row;
+    return;
+  }
+  row.pop_back();
+  out += row;
+  out += row.size() > 1 ? ",\"object\":" : "\"object\":";
+  if (opts.include == IncludeObject::kMetadata) out += o.partial_metadata();
+  else out += o.full_json();
+  out += '}';
+}
+
+}  // namespace
+
+http::Response cached_list_response(Ctx& c, const std::vector<std::shared_ptr<const CachedObject>>& items,
+                                    const json& list_meta) {
+  auto rep = negotiate(c.req);
+  if (!rep) return status_response(rep.error());
+  // Keys in nlohmann's (sorted) order, so the bytes match what json::dump() would write.
+  http::Response r;
+  r.status = 200;
+  std::string& out = r.body;
+  size_t guess = 256;
+  for (const auto& o : items) guess += *rep == Representation::kTable ? 600 : o->item().size() + 1;
+  out.reserve(guess);
+  if (*rep == Representation::kTable) {
+    const TableOptions opts = table_options(c);
+    out += "{\"apiVersion\":\"meta.k8s.io/v1\",\"columnDefinitions\":";
+    out += column_definitions(c.res->group, c.res->resource).dump();
+    out += ",\"kind\":\"Table\",\"metadata\":";
+    out += list_meta.dump();
+    out += ",\"rows\":[";
+    for (size_t i = 0; i < items.size(); ++i) {
+      if (i) out += ',';
+      append_row(out, *c.res, *items[i], opts);
+    }
+    out += "]}";
+    r.headers.emplace_back("content-type", kTableType);
+  } else {
+    out += "{\"apiVersion\":" + json(c.res->group_version()).dump() + ",\"items\":[";
+    for (size_t i = 0; i < items.size(); ++i) {
+      if (i) out += ',';
+      out += items[i]->item();
+    }
+    out += "],\"kind\":" + json(c.res->kind + "List").dump() + ",\"metadata\":" + list_meta.dump() + "}";
+    r.headers.emplace_back("content-type", "application/json");
+  }
+  r.headers.emplace_back("cache-control", "no-cache, private");
+  return r;
 }
 
 }  // namespace v6k::kube::internal

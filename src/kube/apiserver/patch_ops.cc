@@ -68,9 +68,13 @@ http::Response server_side_apply_patch(Ctx& c, const json& applied) {
       auto obj = prepare_create(c, std::move(res->object));
       if (!obj) return status_response(obj.error());
       (*obj)["metadata"]["managedFields"] = managed;
-      if (c.info.param("dryRun") == "All") return object_response(c, 201, *obj);
+      if (c.info.param("dryRun") == "All") {
+        release_service_ips(c, *obj);
+        return object_response(c, 201, *obj);
+      }
       auto kv = c.env.store->create(object_key(c.env, r, c.info.namespace_, c.info.name), encode_for_store(*obj));
       if (!kv) {
+        release_service_ips(c, *obj);
         if (kv.error().code() == EEXIST) continue;  // raced with a create: apply to it
         return status_response(store_error(r, c.info.name, kv.error()));
       }

@@ -2,6 +2,11 @@
 // live changes, filtered by namespace, name and selectors. With a Table Accept each object
 // is a one-row Table (column definitions in the first event only). A resourceVersion the
 // store has compacted away gets an ERROR event with a 410 Expired Status, as upstream.
+//
+// Watches are fed by the watch cache when it can (watch_cache.h): the initial state and
+// recent history come from memory, each event is decoded and serialized once for every
+// watcher. A resourceVersion older than the cache's window, or a cache that stopped,
+// gets its own store watch as before.
 #include <condition_variable>
 #include <list>
 #include <mutex>
@@ -9,6 +14,7 @@
 #include <thread>
 
 #include "kube/apiserver/internal.h"
+#include "kube/apiserver/watch_cache.h"
 #include "kube/tables/tables.h"
 
 namespace v6k::kube::internal {
@@ -169,6 +175,64 @@ void deliver(OpenWatch& w, const std::vector<store::Event>& events) {
   if (!out.empty() && !w.out->write(std::move(out))) w.done = true;
 }
 
+// The same for one watch-cache event: the object's JSON comes from the cache (shared by
+// every watcher), only Table watchers build their own line.
+void deliver_cached(OpenWatch& w, const CacheEvent& ev) {
+  bool cur_ok = ev.cur && filter_matches(*w.filter, *w.res, ev.cur->obj());
+  bool prev_ok = ev.prev && filter_matches(*w.filter, *w.res, ev.prev->obj());
+  w.last_rv = std::max(w.last_rv, ev.rv);
+  const char* type = cur_ok && prev_ok ? "MODIFIED" : cur_ok ? "ADDED" : prev_ok ? "DELETED" : nullptr;
+  if (!type) return;
+  std::string line;
+  if (w.table) {
+    line = w.frame(type, cur_ok ? ev.cur->obj() : ev.prev_at_rv()->obj());
+  } else {
+    // {"object":...,"type":...}: nlohmann's key order, as frame() writes it.
+    const std::string& obj = cur_ok ? ev.cur_json() : ev.prev_at_rv()->full_json();
+    line.reserve(obj.size() + 40);
+    line.append("{\"object\":").append(obj).append(",\"type\":\"").append(type).append("\"}\n");
+  }
+  if (!w.out->write(std::move(line))) w.done = true;
+}
+
+// Feeds `w` from the cache; false when the cache cannot serve `from` (use the store).
+bool subscribe_cached(Env& env, const std::shared_ptr<OpenWatch>& w, std::string_view key_prefix, int64_t from,
+                      bool initial) {
+  std::weak_ptr<OpenWatch> weak = w;
+  std::string prefix(key_prefix);
+  int64_t start = 0;
+  auto sub = env.cache->subscribe(
+      *w->res, from, initial,
+      [weak, prefix](const CacheEvent& ev) {
+        auto s = weak.lock();
+        if (!s) return;
+        const ObjectRef& any = ev.cur ? ev.cur : ev.prev;
+        if (!any->key.starts_with(prefix)) return;
+        std::lock_guard lock(s->mu);
+        if (s->done) return;
+        try {
+          deliver_cached(*s, ev);
+        } catch (const std::exception&) {
+          s->out->finish();  // allocation failure: end the stream, the client re-watches
+          s->done = true;
+        }
+      },
+      [weak] {
+        // The cache stopped feeding: end the stream; the client re-watches.
+        if (auto s = weak.lock()) {
+          std::lock_guard lock(s->mu);
+          if (!s->done) s->out->finish();
+          s->done = true;
+        }
+      },
+      &start);
+  if (!sub) return false;
+  std::lock_guard lock(w->mu);
+  w->last_rv = std::max(w->last_rv, start);
+  w->source = std::move(*sub);
+  return true;
+}
+
 }  // namespace
 
 http::Response handle_watch(Ctx& c) {
@@ -211,14 +275,27 @@ http::Response handle_watch(Ctx& c) {
   std::string prefix = collection_prefix(c.env, *c.res, c.info.namespace_);
   if (!c.info.name.empty()) prefix = object_key(c.env, *c.res, c.info.namespace_, c.info.name);
 
+  // The cache serves the watch once it has applied what the watch must start from: the
+  // store's current revision for "" (as a consistent list), `from` for N, nothing for "0".
+  const bool initial = from == 0;
+  bool use_cache = false;
+  if (c.env.cache) {
+    int64_t need = from;
+    if (rv_text.empty()) {
+      auto cur = c.env.store->current_revision();
+      need = cur ? *cur : INT64_MAX;
+    }
+    use_cache = need != INT64_MAX && c.env.cache->wait_fresh(need, std::chrono::milliseconds(500));
+  }
+
   // "" / "0": the current state as synthetic ADDED events, then changes after it.
-  std::string initial;
-  if (from == 0) {
+  std::string initial_lines;
+  if (initial && !use_cache) {
     auto page = c.env.store->list(prefix);
     if (!page) return status_response(store_error(*c.res, "", page.error()));
     for (const auto& kv : page->items) {
       auto o = decode_stored(kv);
-      if (o && filter_matches(**filter, *c.res, *o)) initial += w->frame("ADDED", *o);
+      if (o && filter_matches(**filter, *c.res, *o)) initial_lines += w->frame("ADDED", *o);
     }
     from = page->revision;
   }
@@ -226,12 +303,13 @@ http::Response handle_watch(Ctx& c) {
 
   Env* env = &c.env;
   std::string content_type = w->table ? "application/json;as=Table;v=v1;g=meta.k8s.io" : "application/json";
-  return http::Response::streaming(200, content_type, [w, env, prefix, from, initial = std::move(initial)](
+  return http::Response::streaming(200, content_type, [w, env, prefix, from, initial, use_cache,
+                                                       initial_lines = std::move(initial_lines)](
                                                           std::shared_ptr<http::BodyStream> out) mutable {
     {
       std::lock_guard lock(w->mu);
       w->out = out;
-      if (!initial.empty() && !out->write(std::move(initial))) w->done = true;
+      if (!initial_lines.empty() && !out->write(std::move(initial_lines))) w->done = true;
     }
     std::weak_ptr<OpenWatch> weak = w;
     out->on_close([weak, env] {
@@ -241,6 +319,34 @@ http::Response handle_watch(Ctx& c) {
       }
       env->watches->wake();
     });
+    if (use_cache) {
+      if (subscribe_cached(*env, w, prefix, from, initial)) {
+        env->watches->add(w);
+        return;
+      }
+      if (initial) {
+        // The cache stopped since the request came in: the initial state from the store.
+        auto page = env->store->list(prefix);
+        std::string lines;
+        std::lock_guard lock(w->mu);
+        if (page) {
+          for (const auto& kv : page->items) {
+            auto o = decode_stored(kv);
+            if (o && filter_matches(*w->filter, *w->res, *o)) lines += w->frame("ADDED", *o);
+          }
+          from = page->revision;
+          w->last_rv = from;
+          if (!lines.empty() && !out->write(std::move(lines))) w->done = true;
+        } else {
+          ApiStatus st = store_error(*w->res, "", page.error());
+          out->write(json{{"type", "ERROR"}, {"object", st.to_json()}}.dump() + "\n");
+          out->finish();
+          w->done = true;
+          env->watches->add(w);
+          return;
+        }
+      }
+    }
     auto source = env->store->watch(
         prefix, from,
         [weak](const std::vector<store::Event>& events) {
