@@ -53,8 +53,27 @@ int main(int argc, char** argv) {
   kapi->add_option("--port", ko.port, "port on [::1] (default 6443; 0 = any free port)");
   kapi->add_option("--etcd", ko.etcd, "store objects in this etcd (host:port) instead of SQLite");
   kapi->add_option("--version", ko.version, "Kubernetes version to report (default v1.32.0)");
+  kapi->add_option("--service-cidr", ko.service_cidr,
+                   "Service ClusterIP range, fixed at the first start (default: a random fdXX:XXXX:XXXX::/108)");
+  v6k::cli::KubeApiServerOptions co;
+  co.control_plane = true;
+  auto* cplane = app.add_subcommand("control-plane",
+                                    "run one cluster's control plane in the foreground: the API server (as\n"
+                                    "kube-apiserver) plus kube-controller-manager (deployments, replica sets,\n"
+                                    "endpoints, garbage collection, namespaces, node health) and kube-scheduler:\n"
+                                    "  v6k control-plane --data-dir /tmp/k &\n"
+                                    "  kubectl --kubeconfig /tmp/k/admin.kubeconfig apply -f app.yaml");
+  cplane->add_option("--data-dir", co.data_dir, "CA, certificates, admin token, kubeconfig and SQLite store (default /var/lib/v6k/kube)");
+  cplane->add_option("--port", co.port, "port on [::1] (default 6443; 0 = any free port)");
+  cplane->add_option("--etcd", co.etcd, "store objects in this etcd (host:port) instead of SQLite");
+  cplane->add_option("--version", co.version, "Kubernetes version to report (default v1.32.0)");
+  cplane->add_option("--service-cidr", co.service_cidr,
+                     "Service ClusterIP range, fixed at the first start (default: a random fdXX:XXXX:XXXX::/108)");
+  cplane->add_option("--node-monitor-grace", co.node_monitor_grace_seconds,
+                     "seconds without a node heartbeat before the node turns NotReady (default 40)");
   CLI11_PARSE(app, argc, argv);
   if (*kapi) return v6k::cli::kube_apiserver(ko);
+  if (*cplane) return v6k::cli::kube_apiserver(co);
   if (*serve) return v6k::cli::serve(o);
   if (*up) return v6k::cli::up(o);
   if (*down) return v6k::cli::down(o, purge);

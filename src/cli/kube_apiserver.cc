@@ -12,6 +12,7 @@
 #include "common/atomic_file.h"
 #include "etcd/etcd_store.h"
 #include "kube/apiserver/apiserver.h"
+#include "kube/controlplane/controlplane.h"
 #include "pki/pki.h"
 
 namespace v6k::cli {
@@ -46,6 +47,16 @@ Result<std::string> random_token() {
   std::string out;
   for (unsigned char x : b) out += kHex[x >> 4], out += kHex[x & 15];
   return out;
+}
+
+// A random RFC 4193 unique local /108 for Service ClusterIPs, as EKS gives an IPv6
+// cluster (fdXX:XXXX:XXXX::/108: a random 40-bit global ID under fd00::/8).
+Result<std::string> random_service_cidr() {
+  unsigned char b[5];
+  if (RAND_bytes(b, sizeof b) != 1) return fail_invalid("no randomness for the service CIDR");
+  char buf[64];
+  std::snprintf(buf, sizeof buf, "fd%02x:%02x%02x:%02x%02x::/108\n", b[0], b[1], b[2], b[3], b[4]);
+  return std::string(buf);
 }
 
 // Reads <dir>/<name>, or makes it with `make` and writes it (0600) the first time.
@@ -120,20 +131,21 @@ std::string kubeconfig(const std::string& url, const ClusterFiles& f) {
 }  // namespace
 
 int kube_apiserver(const KubeApiServerOptions& o) {
+  const char* what = o.control_plane ? "v6k control-plane" : "v6k kube-apiserver";
   if (auto ok = make_dirs(o.data_dir, 0700); !ok) {
-    std::fprintf(stderr, "v6k kube-apiserver: %s\n", ok.error().message().c_str());
+    std::fprintf(stderr, "%s: %s\n", what, ok.error().message().c_str());
     return 1;
   }
   auto files = cluster_files(o.data_dir);
   if (!files) {
-    std::fprintf(stderr, "v6k kube-apiserver: %s\n", files.error().message().c_str());
+    std::fprintf(stderr, "%s: %s\n", what, files.error().message().c_str());
     return 1;
   }
   std::shared_ptr<store::Store> store;
   if (o.etcd.empty()) {
     auto s = store::open_sqlite(o.data_dir + "/kube.db");
     if (!s) {
-      std::fprintf(stderr, "v6k kube-apiserver: %s\n", s.error().message().c_str());
+      std::fprintf(stderr, "%s: %s\n", what, s.error().message().c_str());
       return 1;
     }
     store = std::move(*s);
@@ -144,12 +156,12 @@ int kube_apiserver(const KubeApiServerOptions& o) {
     try {
       eo.port = static_cast<uint16_t>(std::stoi(o.etcd.substr(colon + 1)));
     } catch (...) {
-      std::fprintf(stderr, "v6k kube-apiserver: --etcd wants host:port, got %s\n", o.etcd.c_str());
+      std::fprintf(stderr, "%s: --etcd wants host:port, got %s\n", what, o.etcd.c_str());
       return 2;
     }
     auto s = etcd::open_etcd(eo);
     if (!s) {
-      std::fprintf(stderr, "v6k kube-apiserver: %s\n", s.error().message().c_str());
+      std::fprintf(stderr, "%s: %s\n", what, s.error().message().c_str());
       return 1;
     }
     store = std::move(*s);
@@ -161,26 +173,51 @@ int kube_apiserver(const KubeApiServerOptions& o) {
   ko.tls_key_pem = files->serving.key_pem;
   ko.tokens = {{files->token, {"v6k-admin", {"system:masters", "system:authenticated"}}}};
   ko.git_version = o.version;
-  auto api = kube::ApiServer::start(std::move(ko));
-  if (!api) {
-    std::fprintf(stderr, "v6k kube-apiserver: %s\n", api.error().message().c_str());
+  // The service range is fixed at the first start (ClusterIPs already handed out live in it).
+  auto cidr = load_or_make(o.data_dir, "service-cidr", [&]() -> Result<std::string> {
+    if (!o.service_cidr.empty()) return o.service_cidr + "\n";
+    return random_service_cidr();
+  });
+  if (!cidr) {
+    std::fprintf(stderr, "%s: %s\n", what, cidr.error().message().c_str());
     return 1;
   }
+  ko.service_cidr = *cidr;
+  while (!ko.service_cidr.empty() && (ko.service_cidr.back() == '\n' || ko.service_cidr.back() == ' '))
+    ko.service_cidr.pop_back();
+  if (!o.service_cidr.empty() && o.service_cidr != ko.service_cidr) {
+    std::fprintf(stderr, "%s: this cluster's service CIDR is %s (in %s/service-cidr); it cannot change to %s\n", what,
+                 ko.service_cidr.c_str(), o.data_dir.c_str(), o.service_cidr.c_str());
+    return 2;
+  }
+  const std::string cpo_cidr = ko.service_cidr;
+  kube::ControlPlaneOptions cpo;
+  cpo.api = std::move(ko);
+  cpo.ca_pem = files->ca.cert_pem;
+  cpo.controllers = cpo.scheduler = o.control_plane;
+  cpo.controller_options.node_monitor_grace = std::chrono::seconds(o.node_monitor_grace_seconds);
+  auto cp = kube::ControlPlane::start(std::move(cpo));
+  if (!cp) {
+    std::fprintf(stderr, "%s: %s\n", what, cp.error().message().c_str());
+    return 1;
+  }
+  kube::ApiServer* api = &(*cp)->api();
   std::string kc_path = o.data_dir + "/admin.kubeconfig";
-  if (auto ok = write_file_atomic(kc_path, kubeconfig((*api)->url(), *files), 0600); !ok) {
-    std::fprintf(stderr, "v6k kube-apiserver: %s\n", ok.error().message().c_str());
+  if (auto ok = write_file_atomic(kc_path, kubeconfig(api->url(), *files), 0600); !ok) {
+    std::fprintf(stderr, "%s: %s\n", what, ok.error().message().c_str());
     return 1;
   }
   struct sigaction sa {};
   sa.sa_handler = on_stop;
   ::sigaction(SIGTERM, &sa, nullptr);
   ::sigaction(SIGINT, &sa, nullptr);
-  std::printf("v6k kube-apiserver %s serving %s (store: %s)\nkubeconfig: %s\n", o.version.c_str(),
-              (*api)->url().c_str(), o.etcd.empty() ? (o.data_dir + "/kube.db").c_str() : ("etcd " + o.etcd).c_str(),
-              kc_path.c_str());
+  std::printf("%s %s serving %s (store: %s%s; service CIDR %s)\nkubeconfig: %s\n", what, o.version.c_str(),
+              api->url().c_str(),
+              o.etcd.empty() ? (o.data_dir + "/kube.db").c_str() : ("etcd " + o.etcd).c_str(),
+              o.control_plane ? "; controller manager and scheduler running" : "", cpo_cidr.c_str(), kc_path.c_str());
   std::fflush(stdout);
   while (!g_stop) ::pause();
-  (*api)->stop();
+  (*cp)->stop();
   return 0;
 }
 

@@ -1,0 +1,47 @@
+// One cluster's control plane: the API server, kube-controller-manager and kube-scheduler,
+// started together. The controller manager and the scheduler are HTTPS clients of the API
+// server with their own tokens (users system:kube-controller-manager and
+// system:kube-scheduler), exactly as separate processes would be; only the process is shared.
+//
+//   ControlPlaneOptions o;
+//   o.api = {...store, listen, tls cert/key, admin token...};
+//   o.ca_pem = ca.cert_pem;                 // the CA that signed o.api's serving certificate
+//   auto cp = ControlPlane::start(std::move(o));
+//   (*cp)->api().url();
+//   (*cp)->stop();
+//
+// Used by `v6k control-plane` and by the region's EKS clusters.
+#pragma once
+
+#include <memory>
+
+#include "common/result.h"
+#include "kube/apiserver/apiserver.h"
+#include "kube/controllers/base/controller.h"
+
+namespace v6k::kube {
+
+struct ControlPlaneOptions {
+  ApiServerOptions api;
+  std::string ca_pem;  // verifies the API server's certificate for the components
+  bool controllers = true;
+  bool scheduler = true;
+  ControllerOptions controller_options;
+};
+
+class ControlPlane {
+ public:
+  static Result<std::unique_ptr<ControlPlane>> start(ControlPlaneOptions opts);
+  ~ControlPlane();
+  ApiServer& api();
+  // Stops the scheduler, then the controllers, then the API server. Idempotent.
+  void stop();
+
+  struct Impl;
+
+ private:
+  explicit ControlPlane(std::unique_ptr<Impl> impl);
+  std::unique_ptr<Impl> impl_;
+};
+
+}  // namespace v6k::kube
