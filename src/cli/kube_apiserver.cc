@@ -55,7 +55,7 @@ Result<std::string> random_service_cidr() {
   unsigned char b[5];
   if (RAND_bytes(b, sizeof b) != 1) return fail_invalid("no randomness for the service CIDR");
   char buf[64];
-  std::snprintf(buf, sizeof buf, "fd%02x:%02x%02x:%02x%02x::/108\n", b[0], b[1], b[2], b[3], b[4]);
+  std::snprintf(buf, sizeof buf, "%x:%x:%x::/108\n", 0xfd00u | b[0], (b[1] << 8) | b[2], (b[3] << 8) | b[4]);
   return std::string(buf);
 }
 
