@@ -4,6 +4,8 @@
 #include <sys/stat.h>
 #include <unistd.h>
 
+#include <atomic>
+
 #include "common/unique_fd.h"
 
 namespace v6k {
@@ -31,7 +33,10 @@ std::string parent_dir(const std::string& path) {
 }  // namespace
 
 Result<> write_file_atomic(const std::string& path, std::string_view content, int mode) {
-  std::string tmp = path + ".tmp." + std::to_string(::getpid());
+  // Unique per writer: two threads writing the same file must not share a temp file (one
+  // would rename the other's away and fail with ENOENT).
+  static std::atomic<uint64_t> counter{0};
+  std::string tmp = path + ".tmp." + std::to_string(::getpid()) + "." + std::to_string(counter.fetch_add(1));
   UniqueFd fd(::open(tmp.c_str(), O_WRONLY | O_CREAT | O_TRUNC | O_CLOEXEC, mode));
   if (!fd) return fail_errno("creating " + tmp);
   if (auto r = write_all(fd.get(), content, tmp); !r) {

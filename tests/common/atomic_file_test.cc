@@ -4,7 +4,10 @@
 #include <sys/stat.h>
 #include <unistd.h>
 
+#include <atomic>
 #include <cstdlib>
+#include <thread>
+#include <vector>
 #include <filesystem>
 
 namespace v6k {
@@ -32,6 +35,27 @@ TEST_F(AtomicFileTest, WritesReplacesAndReads) {
   int n = 0;
   for (auto& e : std::filesystem::directory_iterator(dir_)) (void)e, ++n;
   EXPECT_EQ(n, 1);
+}
+
+TEST_F(AtomicFileTest, ThreadsWritingOneFileAllSucceed) {
+  // Regression: the temp name was per process, so two threads raced on it and one rename
+  // failed with ENOENT (the node agent saw it as a missing image).
+  std::string p = dir_ + "/shared";
+  std::atomic<int> failures{0};
+  std::vector<std::thread> ts;
+  for (int t = 0; t < 8; ++t)
+    ts.emplace_back([&, t] {
+      for (int i = 0; i < 50; ++i)
+        if (!write_file_atomic(p, "writer " + std::to_string(t))) failures++;
+    });
+  for (auto& t : ts) t.join();
+  EXPECT_EQ(failures.load(), 0);
+  auto r = read_file(p);
+  ASSERT_TRUE(r);
+  EXPECT_EQ(r->rfind("writer ", 0), 0u);
+  int n = 0;
+  for (auto& e : std::filesystem::directory_iterator(dir_)) (void)e, ++n;
+  EXPECT_EQ(n, 1) << "temp files left behind";
 }
 
 TEST_F(AtomicFileTest, ReadMissingSaysWhich) {
