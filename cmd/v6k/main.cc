@@ -4,6 +4,7 @@
 #include <cstdlib>
 #include <filesystem>
 
+#include "cli/agent.h"
 #include "cli/daemon.h"
 #include "cli/kube_apiserver.h"
 
@@ -71,7 +72,19 @@ int main(int argc, char** argv) {
                      "Service ClusterIP range, fixed at the first start (default: a random fdXX:XXXX:XXXX::/108)");
   cplane->add_option("--node-monitor-grace", co.node_monitor_grace_seconds,
                      "seconds without a node heartbeat before the node turns NotReady (default 40)");
+  v6k::cli::AgentOptions ao;
+  auto* agent = app.add_subcommand("agent",
+                                   "run the node agent of one region instance in the foreground: bootstraps from the\n"
+                                   "EC2 API (a /80 delegated to its ENI), registers the Node and runs its pods\n"
+                                   "(v6k-cni, containers) in the instance's namespace:\n"
+                                   "  v6k agent --node i-0123456789abcdef0 --kubeconfig /tmp/k/admin.kubeconfig");
+  common(agent);
+  agent->add_option("--node", ao.instance_id, "the instance this agent runs")->required();
+  agent->add_option("--kubeconfig", ao.kubeconfig, "the cluster's kubeconfig (API server, CA, token)")->required();
+  agent->add_option("--nodegroup", ao.nodegroup, "node group name for the eks.amazonaws.com/nodegroup label");
+  agent->add_option("--cluster-version", ao.cluster_version, "kubelet version to report (default v1.32.0)");
   CLI11_PARSE(app, argc, argv);
+  if (*agent) return v6k::cli::agent(o, ao);
   if (*kapi) return v6k::cli::kube_apiserver(ko);
   if (*cplane) return v6k::cli::kube_apiserver(co);
   if (*serve) return v6k::cli::serve(o);

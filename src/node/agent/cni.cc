@@ -1,0 +1,174 @@
+#include "node/agent/cni.h"
+
+#include <fcntl.h>
+#include <poll.h>
+#include <sched.h>
+#include <signal.h>
+#include <sys/wait.h>
+#include <unistd.h>
+
+#include <cstring>
+
+#include "common/unique_fd.h"
+
+namespace v6k::node {
+
+using nlohmann::json;
+
+json node_conflist(const ConflistOptions& o) {
+  json plugin = {{"type", "v6k-cni"}, {"ipv6Prefixes", json::array({o.pod_prefix})}, {"mtu", o.mtu},
+                 {"cooldownSeconds", o.cooldown_seconds}};
+  if (!o.node_ipv4.empty())
+    plugin["ipv4Egress"] = {{"enabled", true}, {"nodeIPv4", o.node_ipv4}, {"uplink", o.uplink}};
+  if (!o.data_dir.empty()) plugin["dataDir"] = o.data_dir;
+  return {{"cniVersion", "1.1.0"}, {"name", "v6k"}, {"plugins", json::array({plugin})}};
+}
+
+json CniNetwork::plugin_config(const json* prev_result) const {
+  json c = o_.conflist["plugins"][0];
+  c["cniVersion"] = o_.conflist.value("cniVersion", "1.1.0");
+  c["name"] = o_.conflist.value("name", "v6k");
+  if (prev_result) c["prevResult"] = *prev_result;
+  return c;
+}
+
+namespace {
+
+// Writes all of `data` to fd; reads everything from out_fd until EOF.
+bool pump(int in_fd, const std::string& data, int out_fd, std::string& out) {
+  size_t written = 0;
+  bool in_open = true;
+  if (data.empty()) {
+    ::close(in_fd);
+    in_open = false;
+  }
+  char buf[16384];
+  for (;;) {
+    pollfd fds[2] = {{out_fd, POLLIN, 0}, {in_open ? in_fd : -1, POLLOUT, 0}};
+    if (::poll(fds, 2, 30000) <= 0) return false;
+    if (in_open && (fds[1].revents & (POLLOUT | POLLERR | POLLHUP))) {
+      ssize_t n = ::write(in_fd, data.data() + written, data.size() - written);
+      if (n > 0) written += static_cast<size_t>(n);
+      if (n < 0 || written == data.size()) {
+        ::close(in_fd);
+        in_open = false;
+      }
+    }
+    if (fds[0].revents & (POLLIN | POLLHUP | POLLERR)) {
+      ssize_t n = ::read(out_fd, buf, sizeof buf);
+      if (n <= 0) break;
+      out.append(buf, static_cast<size_t>(n));
+    }
+  }
+  if (in_open) ::close(in_fd);
+  return true;
+}
+
+}  // namespace
+
+Result<std::string> CniNetwork::invoke(const std::string& command, const Attachment& a, const json& config) const {
+  const std::string what = "CNI " + command + " " + a.container_id;
+  UniqueFd node_ns;
+  if (!o_.node_netns.empty()) {
+    int fd = ::open(o_.node_netns.c_str(), O_RDONLY | O_CLOEXEC);
+    if (fd < 0) return fail_errno(what + ": opening the node namespace " + o_.node_netns);
+    node_ns = UniqueFd(fd);
+  }
+  int in[2], out[2];
+  if (::pipe2(in, O_CLOEXEC) != 0) return fail_errno(what + ": pipe");
+  if (::pipe2(out, O_CLOEXEC) != 0) {
+    ::close(in[0]);
+    ::close(in[1]);
+    return fail_errno(what + ": pipe");
+  }
+  std::vector<std::string> env = {"CNI_COMMAND=" + command,
+                                  "CNI_PATH=" + o_.plugin.substr(0, o_.plugin.rfind('/')),
+                                  "PATH=/usr/sbin:/usr/bin:/sbin:/bin"};
+  if (command != "GC") {  // GC concerns the whole network, not one attachment
+    env.push_back("CNI_CONTAINERID=" + a.container_id);
+    env.push_back("CNI_NETNS=" + a.netns);
+    env.push_back("CNI_IFNAME=" + a.ifname);
+    env.push_back("CNI_ARGS=IgnoreUnknown=1;K8S_POD_NAMESPACE=" + a.pod_namespace + ";K8S_POD_NAME=" + a.pod_name +
+                  ";K8S_POD_INFRA_CONTAINER_ID=" + a.container_id + ";K8S_POD_UID=" + a.pod_uid);
+  }
+  std::vector<char*> envp;
+  for (auto& e : env) envp.push_back(e.data());
+  envp.push_back(nullptr);
+  std::string plugin = o_.plugin;
+  char* argv[] = {plugin.data(), nullptr};
+  pid_t pid = ::fork();
+  if (pid < 0) return fail_errno(what + ": fork");
+  if (pid == 0) {
+    // The plugin runs inside the node's network namespace, as it would on a real node.
+    if (node_ns.get() >= 0 && ::setns(node_ns.get(), CLONE_NEWNET) != 0) ::_exit(126);
+    ::dup2(in[0], 0);
+    ::dup2(out[1], 1);
+    ::execve(plugin.c_str(), argv, envp.data());
+    ::_exit(127);
+  }
+  ::close(in[0]);
+  ::close(out[1]);
+  std::string stdout_text;
+  bool ok = pump(in[1], config.dump(), out[0], stdout_text);
+  ::close(out[0]);
+  if (!ok) ::kill(pid, SIGKILL);
+  int status = 0;
+  while (::waitpid(pid, &status, 0) < 0 && errno == EINTR) {
+  }
+  if (!ok) return fail(Error::from_errno(ETIMEDOUT, what, "the plugin did not finish within 30 s"));
+  if (WIFEXITED(status) && WEXITSTATUS(status) == 0) return stdout_text;
+  if (WIFEXITED(status) && WEXITSTATUS(status) == 126) return fail_invalid(what + ": cannot enter " + o_.node_netns);
+  if (WIFEXITED(status) && WEXITSTATUS(status) == 127) return fail_invalid(what + ": cannot run " + o_.plugin);
+  // A CNI error result: {"cniVersion","code","msg","details"}.
+  auto err = json::parse(stdout_text, nullptr, false);
+  if (err.is_object() && err.contains("code")) {
+    std::string msg = err.value("msg", "");
+    std::string details = err.value("details", "");
+    return fail(Error::make(EPROTO, what + ": plugin error " + std::to_string(err.value("code", 0)) + ": " + msg +
+                                        (details.empty() ? "" : " (" + details + ")")));
+  }
+  return fail(Error::make(EPROTO, what + ": the plugin failed (status " + std::to_string(status) + ")"));
+}
+
+Result<CniResult> CniNetwork::add(const Attachment& a) const {
+  auto out = invoke("ADD", a, plugin_config(nullptr));
+  if (!out) return fail(std::move(out.error()));
+  CniResult r;
+  r.raw = json::parse(*out, nullptr, false);
+  if (!r.raw.is_object()) return fail_invalid("CNI ADD " + a.container_id + ": the plugin's result is not JSON");
+  for (const auto& ip : r.raw.value("ips", json::array())) {
+    std::string addr = ip.value("address", "");
+    addr = addr.substr(0, addr.find('/'));
+    if (addr.find(':') != std::string::npos) {
+      if (r.ipv6.empty()) r.ipv6 = addr;
+    } else if (r.ipv4.empty()) {
+      r.ipv4 = addr;
+    }
+  }
+  if (r.ipv6.empty()) return fail_invalid("CNI ADD " + a.container_id + ": no IPv6 address in the result");
+  return r;
+}
+
+Result<> CniNetwork::del(const Attachment& a) const {
+  auto out = invoke("DEL", a, plugin_config(nullptr));
+  if (!out) return fail(std::move(out.error()));
+  return {};
+}
+
+Result<> CniNetwork::check(const Attachment& a, const json& prev_result) const {
+  auto out = invoke("CHECK", a, plugin_config(&prev_result));
+  if (!out) return fail(std::move(out.error()));
+  return {};
+}
+
+Result<> CniNetwork::gc(const std::vector<std::pair<std::string, std::string>>& valid) const {
+  json c = plugin_config(nullptr);
+  json list = json::array();
+  for (const auto& [id, ifname] : valid) list.push_back({{"containerID", id}, {"ifname", ifname}});
+  c["cni.dev/valid-attachments"] = list;
+  auto out = invoke("GC", Attachment{}, c);
+  if (!out) return fail(std::move(out.error()));
+  return {};
+}
+
+}  // namespace v6k::node

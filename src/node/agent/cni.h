@@ -1,0 +1,72 @@
+// The agent's side of the CNI contract (what libcni does for containerd): the node's
+// conflist for v6k-cni, and ADD / DEL / CHECK / GC by exec'ing the plugin with the CNI
+// environment and the network configuration on stdin — inside the node's network
+// namespace, as a runtime on that node would.
+//
+//   CniNetwork net({.plugin = "/usr/lib/v6k/v6k-cni", .node_netns = "/run/netns/v6k-i-0123",
+//                   .conflist = node_conflist({.pod_prefix = "2001:db8:0:1:a::/80", ...})});
+//   auto r = net.add({.container_id = uid, .netns = "/run/netns/v6k-pod-…",
+//                     .pod_namespace = "default", .pod_name = "web-1"});
+//   r->ipv6   // "2001:db8:0:1:a::5"
+//   net.del(...);                              // idempotent, as the spec requires
+//   net.gc({{uid1, "eth0"}, {uid2, "eth0"}});  // frees every other attachment
+#pragma once
+
+#include <string>
+#include <utility>
+#include <vector>
+
+#include <nlohmann/json.hpp>
+
+#include "common/result.h"
+
+namespace v6k::node {
+
+struct ConflistOptions {
+  std::string pod_prefix;        // the node's delegated /80
+  std::string node_ipv4;         // SNAT source for pod IPv4 egress ("" = no IPv4 egress)
+  std::string uplink = "eth0";   // SNAT only traffic leaving here
+  int mtu = 9001;
+  std::string data_dir;          // IPAM store ("" = the plugin's default)
+  int cooldown_seconds = 30;
+};
+
+// The conflist (cniVersion 1.1.0, one v6k-cni plugin) the agent writes for its node.
+nlohmann::json node_conflist(const ConflistOptions& o);
+
+struct CniOptions {
+  std::string plugin;      // path of the v6k-cni binary
+  std::string node_netns;  // path of the node's network namespace ("" = the caller's)
+  nlohmann::json conflist;
+};
+
+struct Attachment {
+  std::string container_id;  // the pod sandbox id (the agent uses the pod uid)
+  std::string netns;         // path of the pod's network namespace
+  std::string ifname = "eth0";
+  std::string pod_namespace, pod_name, pod_uid;
+};
+
+struct CniResult {
+  nlohmann::json raw;  // the plugin's result
+  std::string ipv6;    // first IPv6 address (no prefix length)
+  std::string ipv4;    // first IPv4 address ("" if none)
+};
+
+// A CNI error: the plugin's code, msg and details (or exec trouble), as one Error.
+class CniNetwork {
+ public:
+  explicit CniNetwork(CniOptions o) : o_(std::move(o)) {}
+  Result<CniResult> add(const Attachment& a) const;
+  Result<> del(const Attachment& a) const;
+  Result<> check(const Attachment& a, const nlohmann::json& prev_result) const;
+  Result<> gc(const std::vector<std::pair<std::string, std::string>>& valid) const;  // (containerID, ifname)
+  const nlohmann::json& conflist() const { return o_.conflist; }
+
+ private:
+  Result<std::string> invoke(const std::string& command, const Attachment& a, const nlohmann::json& config) const;
+  nlohmann::json plugin_config(const nlohmann::json* prev_result) const;
+  CniOptions o_;
+};
+
+}  // namespace v6k::node

@@ -1,0 +1,92 @@
+// The agent's CNI invoker with the real v6k-cni, in namespaces this test creates: ADD
+// inside the node namespace gives the pod an address from the node's /80, DEL removes
+// it (twice is fine), GC frees what the agent no longer knows, and plugin errors come back
+// with the plugin's code and message.
+#include <gtest/gtest.h>
+#include <unistd.h>
+
+#include "netlink/netns.h"
+#include "node/agent/cni.h"
+#include "support/proc.h"
+#include "support/temp_dir.h"
+
+namespace v6k::node {
+namespace {
+
+using nlohmann::json;
+
+class CniInvokerTest : public ::testing::Test {
+ protected:
+  void SetUp() override {
+    if (::geteuid() != 0) GTEST_SKIP() << "needs root (network namespaces)";
+    prefix_ = "v6kt-agent-" + std::to_string(::getpid()) + "-";
+    for (const char* n : {"node", "pod1", "pod2"}) {
+      auto ns = netlink::NetNs::create(prefix_ + n);
+      ASSERT_TRUE(ns) << ns.error().message();
+      made_.push_back(prefix_ + n);
+    }
+    net_ = std::make_unique<CniNetwork>(CniOptions{
+        .plugin = testing::built("cmd/v6k-cni"),
+        .node_netns = "/var/run/netns/" + prefix_ + "node",
+        .conflist = node_conflist({.pod_prefix = "2001:db8:0:1:a::/80", .data_dir = dir_.path() + "/ipam",
+                                   .cooldown_seconds = 0})});
+  }
+  void TearDown() override {
+    for (const auto& n : made_) netlink::NetNs::remove(n);
+  }
+  Attachment pod(const std::string& n) {
+    return {.container_id = "uid-" + n, .netns = "/var/run/netns/" + prefix_ + n, .pod_namespace = "default",
+            .pod_name = n, .pod_uid = "uid-" + n};
+  }
+  std::string ip(const std::string& ns, const std::string& args) {
+    auto r = testing::run_command({"/usr/sbin/ip", "-n", prefix_ + ns, "-6", "-o", "addr", "show", "dev", args}, {}, "");
+    return r.out;
+  }
+  std::string node_routes() {
+    return testing::run_command({"/usr/sbin/ip", "-n", prefix_ + "node", "-6", "route", "show"}, {}, "").out;
+  }
+
+  testing::TempDir dir_{"v6k-agent-cni"};
+  std::string prefix_;
+  std::vector<std::string> made_;
+  std::unique_ptr<CniNetwork> net_;
+};
+
+TEST_F(CniInvokerTest, AddDelGcInTheNodeNamespace) {
+  EXPECT_EQ(net_->conflist()["plugins"][0]["ipv6Prefixes"], json::array({"2001:db8:0:1:a::/80"}));
+  auto a = net_->add(pod("pod1"));
+  ASSERT_TRUE(a) << a.error().message();
+  EXPECT_EQ(a->ipv6.rfind("2001:db8:0:1:a:", 0), 0u) << a->ipv6;
+  EXPECT_EQ(a->ipv4, "");
+  EXPECT_NE(ip("pod1", "eth0").find(a->ipv6 + "/128"), std::string::npos) << ip("pod1", "eth0");
+  EXPECT_NE(node_routes().find(a->ipv6 + " dev v6k"), std::string::npos) << node_routes();
+
+  auto b = net_->add(pod("pod2"));
+  ASSERT_TRUE(b) << b.error().message();
+  EXPECT_NE(a->ipv6, b->ipv6);
+  EXPECT_TRUE(net_->check(pod("pod2"), b->raw)) << "CHECK of a healthy attachment";
+
+  // GC with only pod2 known: pod1's address and veth go.
+  ASSERT_TRUE(net_->gc({{"uid-pod2", "eth0"}}));
+  EXPECT_EQ(node_routes().find(a->ipv6 + " "), std::string::npos) << node_routes();
+  EXPECT_NE(node_routes().find(b->ipv6 + " "), std::string::npos) << node_routes();
+
+  ASSERT_TRUE(net_->del(pod("pod2")));
+  EXPECT_TRUE(net_->del(pod("pod2"))) << "DEL must be idempotent";
+  EXPECT_EQ(node_routes().find(b->ipv6 + " "), std::string::npos) << node_routes();
+}
+
+TEST_F(CniInvokerTest, PluginErrorsCarryCodeAndMessage) {
+  Attachment bad = pod("pod1");
+  bad.netns = "/var/run/netns/" + prefix_ + "does-not-exist";
+  auto r = net_->add(bad);
+  ASSERT_FALSE(r);
+  EXPECT_NE(r.error().message().find("plugin error 3"), std::string::npos) << r.error().message();
+  CniNetwork missing({.plugin = "/nonexistent/v6k-cni", .node_netns = "", .conflist = net_->conflist()});
+  auto m = missing.add(pod("pod1"));
+  ASSERT_FALSE(m);
+  EXPECT_NE(m.error().message().find("cannot run /nonexistent/v6k-cni"), std::string::npos) << m.error().message();
+}
+
+}  // namespace
+}  // namespace v6k::node

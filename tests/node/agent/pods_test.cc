@@ -1,0 +1,204 @@
+// The pod loop with a real API server, the real v6k-cni and the real runtime, in
+// namespaces this test creates: a bound nginx pod runs with an IPv6 address from the
+// node's /80 and serves "Welcome to nginx!" to the node namespace; a killed container is
+// restarted; an unknown image says ErrImagePull; a restarted agent adopts the running
+// pod; deleting the pod stops it, frees its address and removes its namespace.
+#include <arpa/inet.h>
+#include <gtest/gtest.h>
+#include <netinet/in.h>
+#include <signal.h>
+#include <sys/socket.h>
+#include <unistd.h>
+
+#include <thread>
+
+#include "netlink/netns.h"
+#include "node/agent/pods.h"
+#include "support/kube_cluster.h"
+#include "support/proc.h"
+
+namespace v6k::node {
+namespace {
+
+using namespace std::chrono_literals;
+using nlohmann::json;
+using testing::KubeCluster;
+
+// GET / from inside `ns` (a thread that entered it); "" on failure.
+std::string http_get(const std::string& ns, const std::string& ip6, int port = 80) {
+  std::string out;
+  std::thread t([&] {
+    auto target = netlink::NetNs::open_named(ns);
+    if (!target) return;
+    auto in = netlink::NetNsScope::enter(*target);
+    if (!in) return;
+    int fd = ::socket(AF_INET6, SOCK_STREAM | SOCK_CLOEXEC, 0);
+    sockaddr_in6 a{};
+    a.sin6_family = AF_INET6;
+    a.sin6_port = htons(static_cast<uint16_t>(port));
+    ::inet_pton(AF_INET6, ip6.c_str(), &a.sin6_addr);
+    timeval tv{2, 0};
+    ::setsockopt(fd, SOL_SOCKET, SO_RCVTIMEO, &tv, sizeof tv);
+    ::setsockopt(fd, SOL_SOCKET, SO_SNDTIMEO, &tv, sizeof tv);
+    if (::connect(fd, reinterpret_cast<sockaddr*>(&a), sizeof a) == 0) {
+      std::string req = "GET / HTTP/1.0\r\nHost: pod\r\n\r\n";
+      if (::write(fd, req.data(), req.size()) == static_cast<ssize_t>(req.size())) {
+        char buf[4096];
+        for (ssize_t n; (n = ::read(fd, buf, sizeof buf)) > 0;) out.append(buf, static_cast<size_t>(n));
+      }
+    }
+    ::close(fd);
+  });
+  t.join();
+  return out;
+}
+
+template <class Pred>
+bool eventually(Pred p, std::chrono::milliseconds limit = 20s) {
+  auto end = std::chrono::steady_clock::now() + limit;
+  while (std::chrono::steady_clock::now() < end) {
+    if (p()) return true;
+    std::this_thread::sleep_for(50ms);
+  }
+  return p();
+}
+
+json pod(const std::string& name, const std::string& image) {
+  return {{"apiVersion", "v1"},
+          {"kind", "Pod"},
+          {"metadata", {{"name", name}}},
+          {"spec",
+           {{"nodeName", "node-1"},
+            {"terminationGracePeriodSeconds", 2},
+            {"containers", json::array({{{"name", "web"}, {"image", image}, {"ports", json::array({{{"containerPort", 80}}})}}})}}}};
+}
+
+class PodManagerTest : public ::testing::Test {
+ protected:
+  void SetUp() override {
+    if (::geteuid() != 0) GTEST_SKIP() << "needs root (namespaces, containers)";
+    ASSERT_TRUE(k_.ok()) << k_.error();
+    prefix_ = "v6kt-pm-" + std::to_string(::getpid()) + "-";
+    auto node = netlink::NetNs::create(prefix_ + "node");
+    ASSERT_TRUE(node) << node.error().message();
+    auto c = kube::Client::create({.host = "::1", .port = k_.port(), .ca_pem = k_.ca_pem(), .token = KubeCluster::kAdminToken});
+    ASSERT_TRUE(c);
+    client_ = *c;
+    cni_ = std::make_unique<CniNetwork>(CniOptions{
+        .plugin = testing::built("cmd/v6k-cni"),
+        .node_netns = "/var/run/netns/" + prefix_ + "node",
+        .conflist = node_conflist({.pod_prefix = "2001:db8:0:1:a::/80", .data_dir = dir_.path() + "/ipam",
+                                   .cooldown_seconds = 0})});
+    auto rt = runtime::Runtime::open({.root = dir_.path() + "/runtime", .cgroup_group = ""});
+    ASSERT_TRUE(rt) << rt.error().message();
+    rt_ = std::make_unique<runtime::Runtime>(std::move(*rt));
+    start_agent();
+  }
+  void TearDown() override {
+    if (pm_) pm_->stop();
+    pm_.reset();
+    // Whatever is still running goes with its sandbox.
+    if (rt_)
+      if (auto sbs = rt_->list_sandboxes(); sbs)
+        for (const auto& sb : *sbs) rt_->remove_sandbox(sb.id, 0ms);
+    auto left = testing::run_command({"/usr/sbin/ip", "netns", "list"}, {}, "");
+    for (size_t at = 0; (at = left.out.find(prefix_, at)) != std::string::npos;) {
+      auto end = left.out.find_first_of(" \n", at);
+      netlink::NetNs::remove(left.out.substr(at, end - at));
+      at = end;
+    }
+  }
+  void start_agent() {
+    auto pm = PodManager::start({.client = client_, .node_name = "node-1", .host_ip = "2001:db8:0:1::17",
+                                 .netns_prefix = prefix_, .cni = cni_.get(), .runtime = rt_.get(),
+                                 .log_root = dir_.path() + "/logs", .restart_backoff = 500ms});
+    ASSERT_TRUE(pm) << pm.error().message();
+    pm_ = std::move(*pm);
+  }
+  json get(const std::string& name) {
+    auto r = client_->get("/api/v1/namespaces/default/pods/" + name);
+    return r ? *r : json();
+  }
+
+  KubeCluster k_;
+  testing::TempDir dir_{"v6k-agent-pods"};
+  std::string prefix_;
+  std::shared_ptr<kube::Client> client_;
+  std::unique_ptr<CniNetwork> cni_;
+  std::unique_ptr<runtime::Runtime> rt_;
+  std::unique_ptr<PodManager> pm_;
+};
+
+TEST_F(PodManagerTest, NginxRunsRestartsIsAdoptedAndIsDeleted) {
+  ASSERT_TRUE(client_->create("/api/v1/namespaces/default/pods", pod("web", "public.ecr.aws/z9d2n7e1/nginx:1.19.5")));
+  ASSERT_TRUE(eventually([&] {
+    auto p = get("web");
+    return p.is_object() && p["status"].value("phase", "") == "Running" && p["status"].contains("podIP");
+  })) << get("web").dump();
+  json p = get("web");
+  const std::string ip = p["status"]["podIP"];
+  EXPECT_EQ(ip.rfind("2001:db8:0:1:a:", 0), 0u) << ip;
+  EXPECT_EQ(p["status"]["podIPs"], json::array({{{"ip", ip}}}));
+  EXPECT_EQ(p["status"]["hostIP"], "2001:db8:0:1::17");
+  EXPECT_EQ(p["status"]["containerStatuses"][0]["ready"], true);
+  const std::string cid = p["status"]["containerStatuses"][0]["containerID"];
+  EXPECT_EQ(cid.rfind("v6k://", 0), 0u);
+  auto wide = k_.kubectl({"get", "pod", "web", "-o", "wide", "--no-headers"});
+  EXPECT_EQ(wide.out.rfind("web   1/1   Running   0", 0), 0u) << wide.out;
+  EXPECT_NE(wide.out.find(ip), std::string::npos) << wide.out;
+
+  std::string page;
+  EXPECT_TRUE(eventually([&] { return (page = http_get(prefix_ + "node", ip)).find("Welcome to nginx!") != std::string::npos; }, 10s))
+      << page;
+
+  // Kill the container: it comes back (restartCount 1), still serving on the same address.
+  auto st = rt_->status(cid.substr(6));
+  ASSERT_TRUE(st) << st.error().message();
+  ::kill(st->pid, SIGKILL);
+  EXPECT_TRUE(eventually([&] {
+    auto q = get("web");
+    return q["status"]["containerStatuses"][0].value("restartCount", 0) == 1 &&
+           q["status"]["containerStatuses"][0].value("ready", false);
+  })) << get("web").dump();
+  EXPECT_TRUE(eventually([&] { return http_get(prefix_ + "node", ip).find("Welcome to nginx!") != std::string::npos; }, 10s));
+
+  // A new agent adopts the pod: same address, same container, still serving.
+  const std::string cid2 = get("web")["status"]["containerStatuses"][0]["containerID"];
+  pm_->stop();
+  pm_.reset();
+  start_agent();
+  EXPECT_EQ(pm_->stats().adopted, 1u);
+  std::this_thread::sleep_for(500ms);
+  json after = get("web");
+  EXPECT_EQ(after["status"]["podIP"], ip);
+  EXPECT_EQ(after["status"]["containerStatuses"][0]["containerID"], cid2);
+  EXPECT_NE(http_get(prefix_ + "node", ip).find("Welcome to nginx!"), std::string::npos);
+
+  // Delete: graceful, confirmed by the agent, address and namespace gone.
+  auto del = k_.kubectl({"delete", "pod", "web", "--timeout=20s"});
+  EXPECT_EQ(del.out, "pod \"web\" deleted\n") << del.err;
+  EXPECT_TRUE(get("web").is_null());
+  EXPECT_TRUE(eventually([&] { return !netlink::NetNs::open_named(prefix_ + "pod-" + p["metadata"]["uid"].get<std::string>().substr(0, 18)); }));
+  auto routes = testing::run_command({"/usr/sbin/ip", "-n", prefix_ + "node", "-6", "route", "show"}, {}, "").out;
+  EXPECT_EQ(routes.find(ip + " "), std::string::npos) << routes;
+}
+
+TEST_F(PodManagerTest, UnknownImageIsErrImagePull) {
+  ASSERT_TRUE(client_->create("/api/v1/namespaces/default/pods", pod("ghost", "example.com/nothing:1")));
+  EXPECT_TRUE(eventually([&] {
+    auto p = get("ghost");
+    auto w = p["status"].value("containerStatuses", json::array());
+    if (w.empty() || !w[0]["state"].contains("waiting")) return false;
+    std::string reason = w[0]["state"]["waiting"].value("reason", "");
+    return reason == "ErrImagePull" || reason == "ImagePullBackOff";
+  })) << get("ghost").dump();
+  auto line = k_.kubectl({"get", "pod", "ghost", "--no-headers"});
+  EXPECT_TRUE(line.out.find("ErrImagePull") != std::string::npos || line.out.find("ImagePullBackOff") != std::string::npos)
+      << line.out;
+  json p = get("ghost");
+  EXPECT_NE(p["status"]["containerStatuses"][0]["state"]["waiting"].value("message", "").find("not found"),
+            std::string::npos);
+}
+
+}  // namespace
+}  // namespace v6k::node
