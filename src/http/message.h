@@ -8,6 +8,7 @@
 //   }
 #pragma once
 
+#include <chrono>
 #include <functional>
 #include <memory>
 #include <optional>
@@ -55,6 +56,33 @@ class BodyStream {
   virtual void on_close(std::function<void()> fn) = 0;
 };
 
+// The raw byte stream of a connection after a `101 Switching Protocols` response (see
+// Response::upgrade): plain TCP or TLS, whichever the request came over. Every method
+// but poster() must be called on the connection's strand, i.e. from the upgrade callback
+// or from a completion of this stream (or a function run through poster()).
+class UpgradedStream {
+ public:
+  virtual ~UpgradedStream() = default;
+  // Bytes the peer sent after its request that the HTTP reader already took in; the
+  // protocol's first input, before anything read_some delivers. Empty after the first call.
+  virtual std::string take_buffered() = 0;
+  // Reads once; `done(true, bytes)` or `done(false, {})` at EOF, error or close. One read
+  // at a time; `bytes` is valid during the call only.
+  virtual void read_some(std::function<void(bool ok, std::string_view bytes)> done) = 0;
+  // Writes all of `data`; one write at a time.
+  virtual void write(std::string data, std::function<void(bool ok)> done) = 0;
+  // Runs `fn` once after `delay` on the strand, unless close() comes first. One timer:
+  // a new call replaces the previous one.
+  virtual void after(std::chrono::milliseconds delay, std::function<void()> fn) = 0;
+  // Ends the connection: TCP half-close, then close. Pending operations fail.
+  virtual void close() = 0;
+  // A thread-safe way onto the strand: the returned function runs `fn` there later and
+  // returns true, or returns false (fn dropped) once the connection is closed or the
+  // server stops. It never keeps the connection alive.
+  virtual std::function<bool(std::function<void()>)> poster() = 0;
+  virtual const std::string& remote() const = 0;  // "[::1]:51234"
+};
+
 struct Response {
   int status = 200;
   Headers headers;  // Content-Length is set by the server
@@ -63,6 +91,11 @@ struct Response {
   // `Transfer-Encoding: chunked` and `Connection: close`, then calls `stream` once (on
   // an io thread; it must not block) with the writer for the body.
   std::function<void(std::shared_ptr<BodyStream>)> stream;
+  // Set together with status 101: the server writes status and headers with
+  // `Connection: Upgrade` (no body), stops speaking HTTP on this connection and calls
+  // `upgrade` once, on an io thread (it must not block), with the connection's stream.
+  // With any other status it is ignored. http/websocket.h builds such responses.
+  std::function<void(std::unique_ptr<UpgradedStream>)> upgrade;
 
   static Response text(int status, std::string body, std::string content_type = "text/plain; charset=utf-8");
   static Response streaming(int status, std::string content_type,

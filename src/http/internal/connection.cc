@@ -22,6 +22,7 @@
 
 #include "http/internal/stream.h"
 #include "http/internal/tls.h"
+#include "http/internal/upgrade.h"
 #include "http/internal/wire.h"
 
 namespace v6k::http::internal {
@@ -76,6 +77,7 @@ class Connection : public ConnectionBase, public std::enable_shared_from_this<Co
   }
   ~Connection() {
     if (stream_state_) stream_state_->close_now();
+    if (upgrade_gate_) upgrade_gate_->close();
     std::lock_guard lock(shared_->mu);
     shared_->live.erase(this);
   }
@@ -98,6 +100,7 @@ class Connection : public ConnectionBase, public std::enable_shared_from_this<Co
   // operation_aborted and the connection is released.
   void close() override {
     if (stream_state_) stream_state_->close_now();
+    if (upgrade_gate_) upgrade_gate_->close();
     lowest().close();
   }
 
@@ -205,6 +208,7 @@ class Connection : public ConnectionBase, public std::enable_shared_from_this<Co
       keep_alive = false;
     }
     if (resp.stream && !head) return start_stream(std::move(resp), version);
+    if (resp.status == 101 && resp.upgrade && !head) return start_upgrade(std::move(resp), version);
     keep_alive = keep_alive && !wants_close(resp);
     res_ = to_beast(std::move(resp), version, head, keep_alive, shared_->options.server_name);
     write(res_.keep_alive() ? After::kNextRequest : After::kLinger);
@@ -245,6 +249,35 @@ class Connection : public ConnectionBase, public std::enable_shared_from_this<Co
         std::fprintf(stderr, "v6k http: stream producer threw: %s\n", e.what());
         self->stream_state_->close_now();
         self->lowest().close();
+      }
+    });
+  }
+
+  // A protocol upgrade: the 101 header, then the stream (and whatever the peer already
+  // sent past its request) belongs to the handler's callback; no more HTTP is read.
+  void start_upgrade(Response resp, unsigned version) {
+    auto upgrade = std::move(resp.upgrade);
+    resp.upgrade = nullptr;
+    resp.body.clear();
+    res_ = to_beast(std::move(resp), version, false, false, shared_->options.server_name);
+    if (res_.result_int() != 101) return write(After::kLinger);  // invalid headers became a 500
+    res_.set(bhttp::field::connection, "Upgrade");
+    lowest().expires_after(shared_->options.idle_timeout);
+    bhttp::async_write(stream_, res_, [self = this->shared_from_this(),
+                                       upgrade = std::move(upgrade)](error_code ec, size_t) {
+      self->res_ = {};
+      if (ec) return self->lowest().close();
+      self->lowest().expires_never();  // the new protocol keeps its own time
+      auto data = self->buffer_.cdata();
+      std::string buffered(static_cast<const char*>(data.data()), data.size());
+      self->buffer_.consume(data.size());
+      self->upgrade_gate_ = std::make_shared<PostGate>(self->stream_.get_executor());
+      auto sock = std::make_unique<UpgradedSocket<Stream>>(self, self->stream_, std::move(buffered),
+                                                           self->upgrade_gate_, self->remote_);
+      try {
+        upgrade(std::move(sock));
+      } catch (const std::exception& e) {
+        std::fprintf(stderr, "v6k http: upgrade callback threw: %s\n", e.what());
       }
     });
   }
@@ -347,6 +380,7 @@ class Connection : public ConnectionBase, public std::enable_shared_from_this<Co
   BeastResponse res_;  // lives until its write completes
   std::optional<bhttp::response_serializer<bhttp::string_body>> serializer_;  // streamed header
   std::shared_ptr<StreamState> stream_state_;  // set while a streamed response runs
+  std::shared_ptr<PostGate> upgrade_gate_;      // set once the connection is upgraded
   std::string stream_out_;                      // the chunk being written
   bool stream_writing_ = false;
   std::unique_ptr<std::array<char, 4096>> drain_;

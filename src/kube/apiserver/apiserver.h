@@ -28,6 +28,7 @@
 #include "common/result.h"
 #include "http/message.h"
 #include "kube/apiserver/auth.h"
+#include "kube/apiserver/exec.h"
 #include "store/store.h"
 
 namespace v6k::kube {
@@ -39,6 +40,10 @@ struct PodStreams {
   std::function<http::Response(const std::string& ns, const std::string& pod,
                                const nlohmann::json& pod_object, const http::Request& req)>
       logs;
+  // pods/<name>/exec and /attach, after validation and the WebSocket upgrade (exec.h).
+  // Runs on an io thread: start the work and return. Unset: the request is refused
+  // before upgrading, with a 500 "error dialing backend: ..." Status.
+  std::function<void(ExecRequest request, std::shared_ptr<ExecChannel> channel)> exec;
 };
 
 struct ApiServerOptions {

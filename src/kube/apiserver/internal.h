@@ -125,6 +125,8 @@ http::Response handle_patch(Ctx& c);
 
 // ---- subresources.cc: scale, binding, log
 http::Response handle_subresource(Ctx& c);
+// ---- exec.cc: pods/exec and pods/attach (WebSocket v5.channel.k8s.io)
+http::Response handle_exec(Ctx& c);
 
 // ---- watch.cc
 http::Response handle_watch(Ctx& c);

@@ -9,7 +9,7 @@ std::vector<Resource> build() {
   return {
       {"", "v1", "namespaces", "namespace", "Namespace", false, V{"ns"}, V{}, V{"status", "finalize"}, true},
       {"", "v1", "nodes", "node", "Node", false, V{"no"}, V{}, V{"status"}, true},
-      {"", "v1", "pods", "pod", "Pod", true, V{"po"}, V{"all"}, V{"status", "binding", "log", "exec"}, true},
+      {"", "v1", "pods", "pod", "Pod", true, V{"po"}, V{"all"}, V{"status", "binding", "log", "exec", "attach"}, true},
       {"", "v1", "services", "service", "Service", true, V{"svc"}, V{"all"}, V{"status"}, true},
       {"", "v1", "endpoints", "endpoints", "Endpoints", true, V{"ep"}, V{}, V{}, false},
       {"", "v1", "events", "event", "Event", true, V{"ev"}, V{}, V{}, false},
@@ -59,7 +59,7 @@ std::vector<std::string> resource_verbs(const Resource&) {
 std::vector<std::string> subresource_verbs(std::string_view subresource) {
   if (subresource == "binding") return {"create"};
   if (subresource == "log") return {"get"};
-  if (subresource == "exec") return {"create", "get"};
+  if (subresource == "exec" || subresource == "attach") return {"create", "get"};
   if (subresource == "finalize") return {"update"};
   return {"get", "patch", "update"};
 }
@@ -68,6 +68,7 @@ std::string subresource_kind(const Resource& r, std::string_view subresource) {
   if (subresource == "scale") return "Scale";
   if (subresource == "binding") return "Binding";
   if (subresource == "exec") return "PodExecOptions";
+  if (subresource == "attach") return "PodAttachOptions";
   if (subresource == "log") return "Pod";
   return r.kind;
 }

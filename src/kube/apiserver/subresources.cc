@@ -141,6 +141,7 @@ http::Response handle_subresource(Ctx& c) {
   if (s == "scale") return handle_scale(c);
   if (s == "binding") return handle_binding(c);
   if (s == "log") return handle_log(c);
+  if (s == "exec" || s == "attach") return handle_exec(c);
   return status_response(path_not_found());
 }
 
