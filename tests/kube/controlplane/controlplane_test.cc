@@ -17,6 +17,7 @@
 
 #include "addr/ip.h"
 #include "kube/client/client.h"
+#include "support/child_process.h"
 #include "support/fake_kubelet.h"
 #include "support/proc.h"
 #include "support/temp_dir.h"
@@ -53,44 +54,24 @@ std::string manifest() {
 // `v6k control-plane --data-dir D --port 0` as a child process.
 class ControlPlaneProcess {
  public:
-  explicit ControlPlaneProcess(std::string dir) : dir_(std::move(dir)) {}
-  ~ControlPlaneProcess() { stop(SIGKILL); }
-
+  explicit ControlPlaneProcess(const std::string& dir)
+      : proc_({testing::built("cmd/v6k"), "control-plane", "--data-dir", dir, "--port", "0", "--node-monitor-grace", "3"},
+              dir + "/control-plane.log") {}
   bool start() {
-    const std::string log = dir_ + "/control-plane.log";
-    std::remove(log.c_str());
-    std::remove((dir_ + "/admin.kubeconfig").c_str());
-    pid_ = ::fork();
-    if (pid_ == 0) {
-      FILE* f = std::freopen(log.c_str(), "w", stdout);
-      if (f) ::dup2(::fileno(stdout), 2);
-      const std::string bin = testing::built("cmd/v6k");
-      ::execl(bin.c_str(), bin.c_str(), "control-plane", "--data-dir", dir_.c_str(), "--port", "0",
-              "--node-monitor-grace", "3", static_cast<char*>(nullptr));
-      ::_exit(127);
-    }
-    return eventually([&] { return slurp(log).find("kubeconfig:") != std::string::npos; }, 20s);
+    proc_.start();
+    return proc_.wait_for_log("kubeconfig:", 20s);
   }
-
-  void stop(int sig) {
-    if (pid_ <= 0) return;
-    ::kill(pid_, sig);
-    int st = 0;
-    ::waitpid(pid_, &st, 0);
-    pid_ = -1;
-  }
-
+  void stop(int sig) { proc_.stop(sig); }
   uint16_t port() const {
-    auto log = slurp(dir_ + "/control-plane.log");
+    auto log = proc_.log();
     auto at = log.find("https://[::1]:");
     if (at == std::string::npos) return 0;
     return static_cast<uint16_t>(std::stoi(log.substr(at + 14)));
   }
-  std::string log() const { return slurp(dir_ + "/control-plane.log"); }
+  std::string log() const { return proc_.log(); }
 
  private:
-  std::string dir_;
-  pid_t pid_ = -1;
+  testing::ChildProcess proc_;
 };
 
 json node(const std::string& name, const std::string& arch) {
