@@ -41,7 +41,11 @@ std::optional<int64_t> quantity(const json& list, std::string_view name, int sca
     auto v = parse_quantity_scaled(q->get_ref<const std::string&>(), scale);
     return v ? *v : 0;
   }
-  if (q->is_number_integer()) return q->get<int64_t>() * (scale == 3 ? 1000 : 1);
+  if (q->is_number_integer()) {
+    int64_t v = 0;
+    if (__builtin_mul_overflow(q->get<int64_t>(), scale == 3 ? 1000 : 1, &v)) return 0;  // as an unparsable string
+    return v;
+  }
   if (q->is_number()) {
     auto v = parse_quantity_scaled(q->dump(), scale);
     return v ? *v : 0;

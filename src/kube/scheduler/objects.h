@@ -23,14 +23,20 @@ namespace v6k::kube::scheduler {
 struct Resources {
   int64_t milli_cpu = 0;
   int64_t memory = 0;
+  // Saturating: absurd requests must not wrap around into small ones.
+  static int64_t sat_add(int64_t a, int64_t b) {
+    int64_t r = 0;
+    if (!__builtin_add_overflow(a, b, &r)) return r;
+    return b > 0 ? INT64_MAX : INT64_MIN;
+  }
   Resources& operator+=(const Resources& o) {
-    milli_cpu += o.milli_cpu;
-    memory += o.memory;
+    milli_cpu = sat_add(milli_cpu, o.milli_cpu);
+    memory = sat_add(memory, o.memory);
     return *this;
   }
   Resources& operator-=(const Resources& o) {
-    milli_cpu -= o.milli_cpu;
-    memory -= o.memory;
+    milli_cpu = sat_add(milli_cpu, o.milli_cpu == INT64_MIN ? INT64_MAX : -o.milli_cpu);
+    memory = sat_add(memory, o.memory == INT64_MIN ? INT64_MAX : -o.memory);
     return *this;
   }
   bool operator==(const Resources&) const = default;

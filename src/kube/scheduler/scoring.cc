@@ -29,14 +29,14 @@ void default_normalize(std::vector<int64_t>& s, bool reverse) {
       v = reverse ? kMaxNodeScore : 0;
       continue;
     }
-    v = kMaxNodeScore * v / max;
+    v = static_cast<int64_t>(static_cast<__int128>(kMaxNodeScore) * v / max);
     if (reverse) v = kMaxNodeScore - v;
   }
 }
 
 int64_t least_requested(int64_t requested, int64_t capacity) {
   if (capacity == 0 || requested > capacity) return 0;
-  return (capacity - requested) * kMaxNodeScore / capacity;
+  return static_cast<int64_t>(static_cast<__int128>(capacity - requested) * kMaxNodeScore / capacity);
 }
 
 // NodeResourcesFit LeastAllocated over cpu and memory (weight 1 each), using the
@@ -102,7 +102,9 @@ std::vector<int64_t> topology_spread(const PodContext& pod, const ClusterSnapsho
     min = std::min(min, v);
     max = std::max(max, v);
   }
-  for (int64_t& v : s) v = max == 0 ? kMaxNodeScore : kMaxNodeScore * (max + min - v) / max;
+  for (int64_t& v : s)
+    v = max == 0 ? kMaxNodeScore
+                 : static_cast<int64_t>(static_cast<__int128>(kMaxNodeScore) * (static_cast<__int128>(max) + min - v) / max);
   return s;
 }
 

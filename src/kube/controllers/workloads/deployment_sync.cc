@@ -14,7 +14,7 @@ constexpr int64_t kMaxInt32 = 2147483647;
 
 // intstr.GetScaledValueFromIntOrPercent; an absent value is apps/v1's default "25%".
 int64_t scaled_value(const json& v, int64_t total, bool round_up) {
-  if (v.is_number_integer()) return v.get<int64_t>();
+  if (v.is_number_integer()) return std::clamp<int64_t>(v.get<int64_t>(), -kMaxInt32 - 1, kMaxInt32);
   if (v.is_number_float())
     return std::fabs(v.get<double>()) < 1e9 ? static_cast<int64_t>(v.get<double>()) : 0;
   std::string_view s = v.is_string() ? std::string_view(v.get_ref<const std::string&>()) : "25%";
@@ -22,7 +22,9 @@ int64_t scaled_value(const json& v, int64_t total, bool round_up) {
   auto pct = detail::parse_int(s.substr(0, s.size() - 1));
   if (!pct) return 0;
   double scaled = static_cast<double>(*pct) * static_cast<double>(total) / 100.0;
-  return static_cast<int64_t>(round_up ? std::ceil(scaled) : std::floor(scaled));
+  scaled = round_up ? std::ceil(scaled) : std::floor(scaled);
+  // Replica counts are int32 upstream; a larger percentage result is clamped there.
+  return static_cast<int64_t>(std::clamp(scaled, -2147483648.0, 2147483647.0));
 }
 
 // Merge-patch map turning `before` into `after` (null deletes a key).
@@ -103,7 +105,8 @@ DeploymentSync::DeploymentSync(const json& deploy, std::span<const json* const> 
   uid_ = std::string(uid_of(deploy));
   ns_ = std::string(namespace_of(deploy));
   generation_ = int_at(meta, "generation", 0);
-  replicas_ = std::max<int64_t>(0, int_at(spec, "replicas", 1));
+  // int32 upstream: the API would refuse more (see validation), and sums must not overflow.
+  replicas_ = std::clamp<int64_t>(int_at(spec, "replicas", 1), 0, 2147483647);
   min_ready_ = int_at(spec, "minReadySeconds", 0);
   const json& strategy = at(spec, "strategy");
   rolling_ = str_at(strategy, "type") != "Recreate";

@@ -4,6 +4,7 @@
 // ReplicaSet touched twice in a sync yields one update, as the next call would observe it.
 #pragma once
 
+#include <algorithm>
 #include <cstdint>
 #include <nlohmann/json.hpp>
 #include <optional>
@@ -27,7 +28,8 @@ struct WorkingRS {
   int64_t created_ns = 0;
   bool deleted = false;
 
-  int64_t replicas() const { return int_at(at(obj, "spec"), "replicas", 1); }
+  // int32 upstream; clamped so arithmetic on replica counts cannot overflow.
+  int64_t replicas() const { return std::clamp<int64_t>(int_at(at(obj, "spec"), "replicas", 1), 0, 2147483647); }
   int64_t status(std::string_view key) const { return int_at(at(obj, "status"), key, 0); }
   std::string_view annotation(std::string_view key) const {
     return str_at(at(at(obj, "metadata"), "annotations"), key);

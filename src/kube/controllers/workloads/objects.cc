@@ -170,7 +170,11 @@ std::optional<int64_t> parse_time(std::string_view t) {
   }
   if (pos != t.size()) return std::nullopt;
   int64_t secs = days_from_civil(*y, *mo, *d) * 86400 + *h * 3600 + *mi * 60 + *s - offset_s;
-  return secs * kNanosPerSecond + frac_ns;
+  // Nanoseconds since the epoch fit int64 only for 1678..2262; other times are unusable.
+  int64_t ns = 0;
+  if (__builtin_mul_overflow(secs, kNanosPerSecond, &ns) || __builtin_add_overflow(ns, frac_ns, &ns))
+    return std::nullopt;
+  return ns;
 }
 
 std::string format_time(int64_t ns) {

@@ -49,7 +49,8 @@ int64_t deletion_cost(const json& pod) {
 // The log2 rank of an age (logarithmicRankDiff); an unset time sorts first, as afterOrZero.
 int64_t time_rank(std::optional<int64_t> t, int64_t now_ns) {
   if (!t || *t == 0) return std::numeric_limits<int64_t>::min();
-  int64_t age = now_ns - *t;
+  int64_t age = 0;
+  if (__builtin_sub_overflow(now_ns, *t, &age)) return 63;  // older than int64 can say: the oldest rank
   if (age <= 0) return -1;
   return static_cast<int64_t>(std::log2(static_cast<double>(age)));
 }
