@@ -10,6 +10,7 @@
 #include <nlohmann/json.hpp>
 
 #include "common/atomic_file.h"
+#include "common/base64.h"
 #include "etcd/etcd_store.h"
 #include "kube/apiserver/apiserver.h"
 #include "kube/controlplane/controlplane.h"
@@ -21,24 +22,6 @@ namespace {
 
 volatile sig_atomic_t g_stop = 0;
 void on_stop(int) { g_stop = 1; }
-
-std::string base64(const std::string& in) {
-  static const char* t = "ABCDEFGHIJKLMNOPQRSTUVWXYZabcdefghijklmnopqrstuvwxyz0123456789+/";
-  std::string out;
-  unsigned val = 0;
-  int bits = -6;
-  for (unsigned char c : in) {
-    val = (val << 8) + c;
-    bits += 8;
-    while (bits >= 0) {
-      out += t[(val >> bits) & 63];
-      bits -= 6;
-    }
-  }
-  if (bits > -6) out += t[((val << 8) >> (bits + 8)) & 63];
-  while (out.size() % 4) out += '=';
-  return out;
-}
 
 Result<std::string> random_token() {
   unsigned char b[24];
@@ -121,7 +104,7 @@ std::string kubeconfig(const std::string& url, const ClusterFiles& f) {
   json c = {{"apiVersion", "v1"},
             {"kind", "Config"},
             {"clusters", json::array({{{"name", "v6k"},
-                                       {"cluster", {{"server", url}, {"certificate-authority-data", base64(f.ca.cert_pem)}}}}})},
+                                       {"cluster", {{"server", url}, {"certificate-authority-data", base64_encode(f.ca.cert_pem)}}}}})},
             {"users", json::array({{{"name", "v6k-admin"}, {"user", {{"token", f.token}}}}})},
             {"contexts", json::array({{{"name", "v6k"}, {"context", {{"cluster", "v6k"}, {"user", "v6k-admin"}}}}})},
             {"current-context", "v6k"}};

@@ -1,34 +1,12 @@
 #include "support/kube_cluster.h"
 
+#include "common/base64.h"
 #include "http/server.h"
 #include "pki/pki.h"
 
 namespace v6k::testing {
 
 using nlohmann::json;
-
-namespace {
-
-std::string base64(const std::string& in) {
-  static const char* t = "ABCDEFGHIJKLMNOPQRSTUVWXYZabcdefghijklmnopqrstuvwxyz0123456789+/";
-  std::string out;
-  size_t i = 0;
-  for (; i + 2 < in.size(); i += 3) {
-    unsigned v = (static_cast<unsigned char>(in[i]) << 16) | (static_cast<unsigned char>(in[i + 1]) << 8) |
-                 static_cast<unsigned char>(in[i + 2]);
-    out += t[v >> 18], out += t[(v >> 12) & 63], out += t[(v >> 6) & 63], out += t[v & 63];
-  }
-  if (i + 1 == in.size()) {
-    unsigned v = static_cast<unsigned char>(in[i]) << 16;
-    out += t[v >> 18], out += t[(v >> 12) & 63], out += "==";
-  } else if (i + 2 == in.size()) {
-    unsigned v = (static_cast<unsigned char>(in[i]) << 16) | (static_cast<unsigned char>(in[i + 1]) << 8);
-    out += t[v >> 18], out += t[(v >> 12) & 63], out += t[(v >> 6) & 63], out += '=';
-  }
-  return out;
-}
-
-}  // namespace
 
 KubeCluster::KubeCluster(std::shared_ptr<store::Store> store, kube::ApiServerOptions opts) : dir_("v6k-kube") {
   if (!store) {
@@ -68,7 +46,7 @@ KubeCluster::KubeCluster(std::shared_ptr<store::Store> store, kube::ApiServerOpt
       {"kind", "Config"},
       {"clusters", json::array({{{"name", "test"},
                                  {"cluster", {{"server", api_->url()},
-                                              {"certificate-authority-data", base64(ca_pem_)}}}}})},
+                                              {"certificate-authority-data", base64_encode(ca_pem_)}}}}})},
       {"users", json::array({{{"name", "admin"}, {"user", {{"token", kAdminToken}}}}})},
       {"contexts", json::array({{{"name", "test"}, {"context", {{"cluster", "test"}, {"user", "admin"}}}}})},
       {"current-context", "test"}};

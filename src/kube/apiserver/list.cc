@@ -8,10 +8,9 @@
 //  - continue=<token at revision R>: a kept cache snapshot covering R, else the store at R
 //    (410 once R is compacted away).
 //  - resourceVersionMatch=Exact: the store (latest, as before the cache).
-#include <openssl/evp.h>
-
 #include <algorithm>
 
+#include "common/base64.h"
 #include "kube/apiserver/internal.h"
 #include "kube/apiserver/watch_cache.h"
 
@@ -21,32 +20,11 @@ namespace {
 
 constexpr std::chrono::milliseconds kFreshWait{500};
 
-std::string base64(std::string_view in) {
-  std::string out(4 * ((in.size() + 2) / 3), '\0');
-  int n = EVP_EncodeBlock(reinterpret_cast<unsigned char*>(out.data()),
-                          reinterpret_cast<const unsigned char*>(in.data()), static_cast<int>(in.size()));
-  out.resize(static_cast<size_t>(n));
-  return out;
-}
-
-std::optional<std::string> unbase64(std::string_view in) {
-  if (in.size() % 4 != 0) return std::nullopt;
-  std::string out(3 * in.size() / 4, '\0');
-  int n = EVP_DecodeBlock(reinterpret_cast<unsigned char*>(out.data()),
-                          reinterpret_cast<const unsigned char*>(in.data()), static_cast<int>(in.size()));
-  if (n < 0) return std::nullopt;
-  size_t pad = 0;
-  if (!in.empty() && in.back() == '=') ++pad;
-  if (in.size() > 1 && in[in.size() - 2] == '=') ++pad;
-  out.resize(static_cast<size_t>(n) - pad);
-  return out;
-}
-
 // Upstream's continue token: base64 of {"v":"meta.k8s.io/v1","rv":N,"start":"<key>\u0000"},
 // "start" relative to the listed prefix.
 std::string continue_token(int64_t rv, std::string_view start) {
   json j = {{"v", "meta.k8s.io/v1"}, {"rv", rv}, {"start", std::string(start) + '\0'}};
-  return base64(j.dump());
+  return base64_encode(j.dump());
 }
 
 struct Continue {
@@ -55,7 +33,7 @@ struct Continue {
 };
 
 ApiResult<Continue> parse_continue(std::string_view token, const std::string& prefix) {
-  auto raw = unbase64(token);
+  auto raw = base64_decode(token);
   json j = raw ? json::parse(*raw, nullptr, false) : json();
   if (!j.is_object() || j.value("v", "") != "meta.k8s.io/v1" || !j.contains("rv") ||
       !j["rv"].is_number_integer() || !j.contains("start") || !j["start"].is_string())

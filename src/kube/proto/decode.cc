@@ -3,6 +3,7 @@
 // `omitempty` values, add zero values of non-omitempty fields and struct-valued fields).
 #include <cerrno>
 
+#include "common/base64.h"
 #include "kube/proto/proto.h"
 #include "kube/proto/schema.h"
 #include "kube/proto/wire.h"
@@ -117,7 +118,7 @@ Result<void> decode_map_entry(std::string_view bytes, Kind kind, json& map) {
     } else if (kind == Kind::kMapString) {
       value = to_valid_utf8(*v);
     } else if (kind == Kind::kMapBytes) {
-      value = base64(*v);
+      value = base64_encode(*v);
     } else {
       auto q = decode_quantity(*v);
       if (!q) return fail(std::move(q.error()));
@@ -175,7 +176,7 @@ Result<void> decode_field(Reader& r, std::uint32_t wire, const Message& m, const
       return {};
     }
     case Kind::kString: store(obj, f, to_valid_utf8(*bytes)); return {};
-    case Kind::kBytes: store(obj, f, base64(*bytes)); return {};
+    case Kind::kBytes: store(obj, f, base64_encode(*bytes)); return {};
     case Kind::kMapString: case Kind::kMapBytes: case Kind::kMapQuantity:
       return decode_map_entry(*bytes, f.kind, obj[f.json]);
     case Kind::kInline: return decode_fields(*bytes, *f.msg, obj, depth + 1);

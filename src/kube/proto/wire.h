@@ -33,7 +33,6 @@ class Reader {
   std::size_t pos_ = 0;
 };
 
-std::string base64(std::string_view bytes);
 // Go's encoding/json: each byte that is not part of valid UTF-8 becomes U+FFFD.
 std::string to_valid_utf8(std::string_view s);
 // metav1.Time's JSON: RFC 3339 in UTC with whole seconds; years outside 0..9999 are refused.
