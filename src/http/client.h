@@ -10,9 +10,11 @@
 //   // another thread: c.cancel();  -> the blocked stream() returns ECANCELED
 //
 // One request at a time (not thread-safe, except cancel()). The connection is opened on
-// first use and reopened when the server closed it; a request that fails on a reused
-// connection before any response byte arrived is retried once on a fresh one (the server
-// may have timed the idle connection out), as Go's net/http does.
+// first use and reopened when the server closed it or it sat idle too long. A request
+// that fails on a reused connection before any response byte arrived is retried once on
+// a fresh one, as Go's net/http does: always when it could not even be written, and
+// after it was written only for idempotent methods (GET, HEAD, PUT, DELETE, OPTIONS), so a
+// POST or PATCH the server may have carried out is never sent twice.
 #pragma once
 
 #include <chrono>
@@ -34,6 +36,9 @@ struct KeepAliveOptions {
   uint16_t port = 0;
   std::optional<ClientTls> tls;  // set: HTTPS, server verified against tls->ca_pem
   std::chrono::milliseconds connect_timeout{5000};
+  // A connection idle for longer is not reused but reopened: servers close idle
+  // connections (ours after 60-120 s), and a request racing that close may be lost.
+  std::chrono::milliseconds idle_reuse_limit{30000};
 };
 
 class KeepAliveClient {

@@ -58,6 +58,7 @@ struct KeepAliveClient::Impl {
   beast::flat_buffer buffer;
   std::atomic<bool> cancelled{false};
   error_code ec;
+  std::chrono::steady_clock::time_point last_used;
 
   explicit Impl(KeepAliveOptions o) : opts(std::move(o)) {
     name = opts.host;
@@ -154,7 +155,11 @@ struct KeepAliveClient::Impl {
   Result<Response> attempt(const internal::BeastRequest& out, std::chrono::milliseconds timeout,
                            const std::string& what, bool& retryable) {
     retryable = false;
+    if (open() && std::chrono::steady_clock::now() - last_used > opts.idle_reuse_limit) close();
     const bool reused = open();
+    const auto m = out.method();
+    const bool idempotent = m == bhttp::verb::get || m == bhttp::verb::head || m == bhttp::verb::put ||
+                            m == bhttp::verb::delete_ || m == bhttp::verb::options;
     if (!reused) V6K_TRY(connect(), what);
     tcp().expires_after(timeout);
     bool wrote = with_stream([&](auto& s) {
@@ -174,7 +179,7 @@ struct KeepAliveClient::Impl {
       return step([&] { bhttp::async_read(s, buffer, parser, [this](error_code e, size_t) { ec = e; }); });
     });
     if (!read) {
-      retryable = reused && !parser.got_some() && !cancelled.load() && ec != beast::error::timeout;
+      retryable = reused && idempotent && !parser.got_some() && !cancelled.load() && ec != beast::error::timeout;
       auto err = to_error(ec, "reading the response");
       close();
       return fail(std::move(err).wrap(what));
@@ -182,6 +187,7 @@ struct KeepAliveClient::Impl {
     const bool keep = parser.get().keep_alive();
     Response resp = internal::to_response(parser.release());
     if (!keep) close();
+    last_used = std::chrono::steady_clock::now();
     return resp;
   }
 };

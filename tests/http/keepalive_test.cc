@@ -102,6 +102,49 @@ TEST(KeepAlive, RetriesOnceWhenTheIdleConnectionWasDropped) {
   EXPECT_EQ(r->body, "GET /two ");
 }
 
+TEST(KeepAlive, IdleConnectionsAreReopenedNotReused) {
+  Peers peers;
+  auto srv = echo_server(peers);
+  ASSERT_TRUE(srv);
+  KeepAliveClient c({.host = "::1", .port = srv->port(), .idle_reuse_limit = 100ms});
+  ASSERT_TRUE(c.send({.method = "POST", .target = "/one", .body = "x"}));
+  ASSERT_TRUE(c.send({.method = "POST", .target = "/two", .body = "x"}));  // within the limit: reused
+  std::this_thread::sleep_for(200ms);
+  ASSERT_TRUE(c.send({.method = "POST", .target = "/three", .body = "x"}));  // idle too long: a new connection
+  std::lock_guard lock(peers.mu);
+  EXPECT_EQ(peers.requests, 3);
+  EXPECT_EQ(peers.remotes.size(), 2u);
+}
+
+TEST(KeepAlive, APostTheServerMayHaveSeenIsNotSentTwice) {
+  // A kept connection whose server went away: a POST on it may fail, but is only re-sent
+  // when it could not even be written; a GET is retried on a fresh connection.
+  std::atomic<int> seen{0};
+  auto srv = Server::start({.listen = {"[::1]:0"}}, [&](const Request&) {
+    seen++;
+    return Response::text(200, "ok");
+  });
+  ASSERT_TRUE(srv);
+  KeepAliveClient c({.host = "::1", .port = (*srv)->port()});
+  ASSERT_TRUE(c.send({.method = "GET", .target = "/warm"}));
+  (*srv)->stop();  // the kept connection dies with the server
+  auto srv2 = Server::start({.listen = {"[::1]:" + std::to_string((*srv)->port())}}, [&](const Request&) {
+    seen++;
+    return Response::text(200, "ok");
+  });
+  if (!srv2) GTEST_SKIP() << "the port was taken meanwhile";
+  // The POST fails on the dead connection before any answer: not retried.
+  auto post = c.send({.method = "POST", .target = "/create", .body = "x"});
+  const int after_post = seen.load();
+  // A GET in the same situation is retried on a fresh connection.
+  auto get = c.send({.method = "GET", .target = "/read"});
+  EXPECT_TRUE(get) << get.error().message();
+  EXPECT_EQ(seen.load(), after_post + 1);
+  if (!post) {
+    EXPECT_EQ(after_post, 1) << "a failed POST must not have been re-sent";
+  }
+}
+
 TEST(KeepAlive, RefusedConnectionIsAnError) {
   KeepAliveClient c({.host = "::1", .port = 1});
   auto r = c.send({.method = "GET", .target = "/"});
