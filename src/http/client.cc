@@ -18,6 +18,7 @@
 #include <limits>
 #include <type_traits>
 
+#include "http/internal/client_util.h"
 #include "http/internal/tls.h"
 #include "http/internal/wire.h"
 #include "http/server.h"
@@ -32,36 +33,20 @@ using boost::system::error_code;
 
 namespace {
 
-Error to_error(const error_code& ec, const std::string& what) {
-  if (ec == beast::error::timeout) return Error::from_errno(ETIMEDOUT, what);
-  if (ec.category() == boost::system::system_category() && ec.value() != 0)
-    return Error::from_errno(ec.value(), what);
-  return Error::from_errno(EPROTO, what, ec.message());
-}
-
-// The host name as the resolver and certificate check want it ("[::1]" -> "::1"), and the
-// Host header value.
-struct Target {
-  std::string name, authority;
-};
-Target target_of(const std::string& host, uint16_t port) {
-  std::string name = host;
-  if (name.size() > 2 && name.front() == '[' && name.back() == ']') name = name.substr(1, name.size() - 2);
-  const bool v6_literal = name.find(':') != std::string::npos;
-  return {name, (v6_literal ? "[" + name + "]" : name) + ":" + std::to_string(port)};
-}
+using internal::DialTarget;
+using internal::dial_target;
 
 // Connect [+ TLS handshake] + write + read on `stream`, which is a beast::tcp_stream or a
 // beast::ssl_stream over one; every step shares the TCP layer's single deadline.
 template <class Stream>
-Result<Response> exchange(asio::io_context& ioc, Stream& stream, const Target& t, uint16_t port,
+Result<Response> exchange(asio::io_context& ioc, Stream& stream, const DialTarget& t, uint16_t port,
                           const Request& req, std::chrono::milliseconds timeout,
                           const std::string& what) {
   constexpr bool kTls = !std::is_same_v<Stream, beast::tcp_stream>;
   error_code ec;
   tcp::resolver resolver(ioc);
   auto results = resolver.resolve(t.name, std::to_string(port), tcp::resolver::numeric_service, ec);
-  if (ec) return fail(to_error(ec, "resolving " + t.name).wrap(what));
+  if (ec) return fail(internal::client_error(ec, "resolving " + t.name).wrap(what));
 
   beast::tcp_stream& tcp_layer = beast::get_lowest_layer(stream);
   tcp_layer.expires_after(timeout);  // one deadline for every step below
@@ -73,10 +58,10 @@ Result<Response> exchange(asio::io_context& ioc, Stream& stream, const Target& t
     return !ec;
   };
   if (!step([&] { tcp_layer.async_connect(results, [&](error_code e, const tcp::endpoint&) { ec = e; }); }))
-    return fail(to_error(ec, "connecting").wrap(what));
+    return fail(internal::client_error(ec, "connecting").wrap(what));
   if constexpr (kTls) {
     if (!step([&] { stream.async_handshake(asio::ssl::stream_base::client, [&](error_code e) { ec = e; }); }))
-      return fail(to_error(ec, "TLS handshake").wrap(what));
+      return fail(internal::client_error(ec, "TLS handshake").wrap(what));
   }
 
   internal::BeastRequest out;
@@ -87,7 +72,7 @@ Result<Response> exchange(asio::io_context& ioc, Stream& stream, const Target& t
   }
   out.keep_alive(false);
   if (!step([&] { bhttp::async_write(stream, out, [&](error_code e, size_t) { ec = e; }); }))
-    return fail(to_error(ec, "sending").wrap(what));
+    return fail(internal::client_error(ec, "sending").wrap(what));
 
   beast::flat_buffer buffer;
   bhttp::response_parser<bhttp::string_body> parser;
@@ -95,7 +80,7 @@ Result<Response> exchange(asio::io_context& ioc, Stream& stream, const Target& t
   parser.body_limit(std::numeric_limits<std::uint64_t>::max());
   if (out.method() == bhttp::verb::head) parser.skip(true);
   if (!step([&] { bhttp::async_read(stream, buffer, parser, [&](error_code e, size_t) { ec = e; }); }))
-    return fail(to_error(ec, "reading the response").wrap(what));
+    return fail(internal::client_error(ec, "reading the response").wrap(what));
 
   // No TLS close_notify exchange: the response is complete and the connection is ours
   // alone, so a TCP shutdown is enough (the server's linger handles the truncation).
@@ -107,7 +92,7 @@ Result<Response> exchange(asio::io_context& ioc, Stream& stream, const Target& t
 
 Result<Response> send_request(const std::string& host, uint16_t port, const Request& req,
                               std::chrono::milliseconds timeout) {
-  const Target t = target_of(host, port);
+  const DialTarget t = dial_target(host, port);
   const std::string what = req.method + " http://" + t.authority + req.target;
   asio::io_context ioc(1);
   beast::tcp_stream stream(ioc);
@@ -116,7 +101,7 @@ Result<Response> send_request(const std::string& host, uint16_t port, const Requ
 
 Result<Response> send_request_tls(const std::string& host, uint16_t port, const Request& req,
                                   const ClientTls& tls, std::chrono::milliseconds timeout) {
-  const Target t = target_of(host, port);
+  const DialTarget t = dial_target(host, port);
   const std::string what = req.method + " https://" + t.authority + req.target;
   auto ctx = internal::make_client_context(tls);
   if (!ctx) return fail(std::move(ctx.error()).wrap(what));

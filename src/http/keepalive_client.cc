@@ -24,6 +24,7 @@
 #include <limits>
 
 #include "http/client.h"
+#include "http/internal/client_util.h"
 #include "http/internal/tls.h"
 #include "http/internal/wire.h"
 
@@ -34,18 +35,6 @@ namespace beast = boost::beast;
 namespace bhttp = boost::beast::http;
 using asio::ip::tcp;
 using boost::system::error_code;
-
-namespace {
-
-Error to_error(const error_code& ec, const std::string& what) {
-  if (ec == beast::error::timeout) return Error::from_errno(ETIMEDOUT, what);
-  if (ec == asio::error::operation_aborted) return Error::from_errno(ECANCELED, what);
-  if (ec.category() == boost::system::system_category() && ec.value() != 0)
-    return Error::from_errno(ec.value(), what);
-  return Error::from_errno(EPROTO, what, ec.message());
-}
-
-}  // namespace
 
 struct KeepAliveClient::Impl {
   KeepAliveOptions opts;
@@ -61,10 +50,9 @@ struct KeepAliveClient::Impl {
   std::chrono::steady_clock::time_point last_used;
 
   explicit Impl(KeepAliveOptions o) : opts(std::move(o)) {
-    name = opts.host;
-    if (name.size() > 2 && name.front() == '[' && name.back() == ']') name = name.substr(1, name.size() - 2);
-    const bool v6 = name.find(':') != std::string::npos;
-    authority = (v6 ? "[" + name + "]" : name) + ":" + std::to_string(opts.port);
+    auto t = internal::dial_target(opts.host, opts.port);
+    name = std::move(t.name);
+    authority = std::move(t.authority);
   }
 
   bool open() const { return plain || secure; }
@@ -105,7 +93,7 @@ struct KeepAliveClient::Impl {
     const std::string what = "connecting to " + authority;
     tcp::resolver resolver(ioc);
     auto results = resolver.resolve(name, std::to_string(opts.port), tcp::resolver::numeric_service, ec);
-    if (ec) return fail(to_error(ec, "resolving " + name).wrap(what));
+    if (ec) return fail(internal::client_error(ec, "resolving " + name).wrap(what));
     if (opts.tls) {
       if (!ssl_ctx) {
         auto ctx = internal::make_client_context(*opts.tls);
@@ -125,14 +113,14 @@ struct KeepAliveClient::Impl {
     }
     tcp().expires_after(opts.connect_timeout);
     if (!step([&] { tcp().async_connect(results, [this](error_code e, const tcp::endpoint&) { ec = e; }); })) {
-      auto err = to_error(ec, "connect");
+      auto err = internal::client_error(ec, "connect");
       close();
       return fail(std::move(err).wrap(what));
     }
     tcp().socket().set_option(tcp::no_delay(true), ec);
     if (secure) {
       if (!step([&] { secure->async_handshake(asio::ssl::stream_base::client, [this](error_code e) { ec = e; }); })) {
-        auto err = to_error(ec, "TLS handshake");
+        auto err = internal::client_error(ec, "TLS handshake");
         close();
         return fail(std::move(err).wrap(what));
       }
@@ -167,7 +155,7 @@ struct KeepAliveClient::Impl {
     });
     if (!wrote) {
       retryable = reused && !cancelled.load() && ec != beast::error::timeout;
-      auto err = to_error(ec, "sending");
+      auto err = internal::client_error(ec, "sending");
       close();
       return fail(std::move(err).wrap(what));
     }
@@ -180,7 +168,7 @@ struct KeepAliveClient::Impl {
     });
     if (!read) {
       retryable = reused && idempotent && !parser.got_some() && !cancelled.load() && ec != beast::error::timeout;
-      auto err = to_error(ec, "reading the response");
+      auto err = internal::client_error(ec, "reading the response");
       close();
       return fail(std::move(err).wrap(what));
     }
@@ -236,7 +224,7 @@ Result<Response> KeepAliveClient::stream(const Request& req,
   bool wrote = im.with_stream([&](auto& s) {
     return im.step([&] { bhttp::async_write(s, *out, [&im](error_code e, size_t) { im.ec = e; }); });
   });
-  if (!wrote) return fail(to_error(im.ec, "sending").wrap(what));
+  if (!wrote) return fail(internal::client_error(im.ec, "sending").wrap(what));
 
   bhttp::response_parser<bhttp::buffer_body> parser;
   parser.header_limit(1 << 20);
@@ -244,7 +232,7 @@ Result<Response> KeepAliveClient::stream(const Request& req,
   bool head = im.with_stream([&](auto& s) {
     return im.step([&] { bhttp::async_read_header(s, im.buffer, parser, [&im](error_code e, size_t) { im.ec = e; }); });
   });
-  if (!head) return fail(to_error(im.ec, "reading the response header").wrap(what));
+  if (!head) return fail(internal::client_error(im.ec, "reading the response header").wrap(what));
 
   Response resp;
   resp.status = static_cast<int>(parser.get().result_int());
@@ -274,7 +262,7 @@ Result<Response> KeepAliveClient::stream(const Request& req,
     }
     if (im.ec) {
       if (im.ec == bhttp::error::end_of_stream || im.ec == bhttp::error::partial_message) break;
-      return fail(to_error(im.ec, "reading the response body").wrap(what));
+      return fail(internal::client_error(im.ec, "reading the response body").wrap(what));
     }
   }
   return resp;

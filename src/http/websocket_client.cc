@@ -23,6 +23,7 @@
 #include <mutex>
 #include <thread>
 
+#include "http/internal/client_util.h"
 #include "http/internal/tls.h"
 #include "http/internal/upgrade.h"
 #include "http/internal/wire.h"
@@ -38,13 +39,6 @@ using asio::ip::tcp;
 using boost::system::error_code;
 
 namespace {
-
-Error to_error(const error_code& ec, const std::string& what) {
-  if (ec == beast::error::timeout) return Error::from_errno(ETIMEDOUT, what);
-  if (ec.category() == boost::system::system_category() && ec.value() != 0)
-    return Error::from_errno(ec.value(), what);
-  return Error::from_errno(EPROTO, what, ec.message());
-}
 
 std::string random_key() {
   unsigned char raw[16];
@@ -93,7 +87,7 @@ Result<std::shared_ptr<WebSocket>> WebSocketClient::Impl::open(std::shared_ptr<S
   error_code ec;
   tcp::resolver resolver(ioc);
   auto results = resolver.resolve(name, std::to_string(o.port), tcp::resolver::numeric_service, ec);
-  if (ec) return fail(to_error(ec, "resolving " + name).wrap(what));
+  if (ec) return fail(internal::client_error(ec, "resolving " + name).wrap(what));
   beast::tcp_stream& tcp_layer = beast::get_lowest_layer(*stream);
   tcp_layer.expires_after(o.timeout);
   auto step = [&](auto&& start) {
@@ -104,16 +98,16 @@ Result<std::shared_ptr<WebSocket>> WebSocketClient::Impl::open(std::shared_ptr<S
     return !ec;
   };
   if (!step([&] { tcp_layer.async_connect(results, [&](error_code e, const tcp::endpoint&) { ec = e; }); }))
-    return fail(to_error(ec, "connecting").wrap(what));
+    return fail(internal::client_error(ec, "connecting").wrap(what));
   if constexpr (kTls) {
     if (!step([&] { stream->async_handshake(asio::ssl::stream_base::client, [&](error_code e) { ec = e; }); }))
-      return fail(to_error(ec, "TLS handshake").wrap(what));
+      return fail(internal::client_error(ec, "TLS handshake").wrap(what));
   }
-  const bool v6 = name.find(':') != std::string::npos;
+  const std::string authority = internal::dial_target(name, o.port).authority;
   bhttp::request<bhttp::empty_body> req{bhttp::verb::get, o.target, 11};
   const std::string key = random_key();
   try {
-    req.set(bhttp::field::host, (v6 ? "[" + name + "]" : name) + ":" + std::to_string(o.port));
+    req.set(bhttp::field::host, authority);
     req.set(bhttp::field::upgrade, "websocket");
     req.set(bhttp::field::connection, "Upgrade");
     req.set(bhttp::field::sec_websocket_key, key);
@@ -126,12 +120,12 @@ Result<std::shared_ptr<WebSocket>> WebSocketClient::Impl::open(std::shared_ptr<S
     return fail(Error::invalid(std::string("building the handshake: ") + e.what()).wrap(what));
   }
   if (!step([&] { bhttp::async_write(*stream, req, [&](error_code e, size_t) { ec = e; }); }))
-    return fail(to_error(ec, "sending the handshake").wrap(what));
+    return fail(internal::client_error(ec, "sending the handshake").wrap(what));
   beast::flat_buffer buffer;
   bhttp::response_parser<bhttp::string_body> parser;
   parser.body_limit(1 << 20);
   if (!step([&] { bhttp::async_read(*stream, buffer, parser, [&](error_code e, size_t) { ec = e; }); }))
-    return fail(to_error(ec, "reading the handshake answer").wrap(what));
+    return fail(internal::client_error(ec, "reading the handshake answer").wrap(what));
   Response answer = internal::to_response(parser.release());
   if (response) *response = answer;
   if (answer.status != 101)
@@ -148,7 +142,7 @@ Result<std::shared_ptr<WebSocket>> WebSocketClient::Impl::open(std::shared_ptr<S
   std::string buffered(static_cast<const char*>(data.data()), data.size());
   auto gate = std::make_shared<internal::PostGate>(stream->get_executor());
   auto sock = std::make_unique<internal::UpgradedSocket<Stream>>(stream, *stream, std::move(buffered), gate,
-                                                                 (v6 ? "[" + name + "]" : name) + ":" + std::to_string(o.port));
+                                                                 authority);
   post = [gate](std::function<void()> fn) { return gate->post(std::move(fn)); };
   abort = [stream] { beast::get_lowest_layer(*stream).close(); };
 
@@ -184,11 +178,9 @@ Result<std::shared_ptr<WebSocket>> WebSocketClient::Impl::open(std::shared_ptr<S
 }
 
 Result<std::unique_ptr<WebSocketClient>> WebSocketClient::connect(WebSocketClientOptions o, Response* response) {
-  std::string name = o.host;
-  if (name.size() > 2 && name.front() == '[' && name.back() == ']') name = name.substr(1, name.size() - 2);
-  const bool v6 = name.find(':') != std::string::npos;
-  const std::string what = std::string(o.tls ? "wss://" : "ws://") + (v6 ? "[" + name + "]" : name) + ":" +
-                           std::to_string(o.port) + o.target;
+  const internal::DialTarget target = internal::dial_target(o.host, o.port);
+  const std::string& name = target.name;
+  const std::string what = std::string(o.tls ? "wss://" : "ws://") + target.authority + o.target;
   auto impl = std::make_unique<Impl>();
   Result<std::shared_ptr<WebSocket>> ws;
   if (o.tls) {

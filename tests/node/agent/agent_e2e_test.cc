@@ -16,6 +16,7 @@
 #include "netlink/netns.h"
 #include "node/runtime/runtime.h"
 #include "support/child_process.h"
+#include "support/netns_http.h"
 #include "support/proc.h"
 #include "support/region_daemon.h"
 #include "support/temp_dir.h"
@@ -43,35 +44,6 @@ bool eventually(Pred p, std::chrono::milliseconds limit = 30s) {
     std::this_thread::sleep_for(100ms);
   }
   return p();
-}
-
-// GET / from inside the named namespace; "" on failure.
-std::string http_get(const std::string& ns, const std::string& ip6) {
-  std::string out;
-  std::thread t([&] {
-    auto target = netlink::NetNs::open_named(ns);
-    if (!target) return;
-    auto in = netlink::NetNsScope::enter(*target);
-    if (!in) return;
-    int fd = ::socket(AF_INET6, SOCK_STREAM | SOCK_CLOEXEC, 0);
-    sockaddr_in6 a{};
-    a.sin6_family = AF_INET6;
-    a.sin6_port = htons(80);
-    ::inet_pton(AF_INET6, ip6.c_str(), &a.sin6_addr);
-    timeval tv{2, 0};
-    ::setsockopt(fd, SOL_SOCKET, SO_RCVTIMEO, &tv, sizeof tv);
-    ::setsockopt(fd, SOL_SOCKET, SO_SNDTIMEO, &tv, sizeof tv);
-    if (::connect(fd, reinterpret_cast<sockaddr*>(&a), sizeof a) == 0) {
-      std::string req = "GET / HTTP/1.0\r\n\r\n";
-      if (::write(fd, req.data(), req.size()) == static_cast<ssize_t>(req.size())) {
-        char buf[4096];
-        for (ssize_t n; (n = ::read(fd, buf, sizeof buf)) > 0;) out.append(buf, static_cast<size_t>(n));
-      }
-    }
-    ::close(fd);
-  });
-  t.join();
-  return out;
 }
 
 TEST(AgentEndToEnd, RegionInstanceRunsTheDeploymentsPods) {
@@ -145,7 +117,7 @@ TEST(AgentEndToEnd, RegionInstanceRunsTheDeploymentsPods) {
     auto a = addr::Ipv6Address::parse(ip.get<std::string>());
     ASSERT_TRUE(a);
     EXPECT_TRUE(prefix->contains(*a)) << ip << " is not in " << pod80;
-    EXPECT_TRUE(eventually([&] { return http_get(d.netns(instance), ip).find("Welcome to nginx!") != std::string::npos; }, 10s))
+    EXPECT_TRUE(eventually([&] { return testing::http_get_in(d.netns(instance), ip).find("Welcome to nginx!") != std::string::npos; }, 10s))
         << ip;
   }
 
@@ -159,7 +131,7 @@ TEST(AgentEndToEnd, RegionInstanceRunsTheDeploymentsPods) {
   std::sort(ips.begin(), ips.end());
   std::sort(after.begin(), after.end());
   EXPECT_EQ(after, ips);
-  for (const auto& ip : ips) EXPECT_NE(http_get(d.netns(instance), ip).find("Welcome to nginx!"), std::string::npos) << ip;
+  for (const auto& ip : ips) EXPECT_NE(testing::http_get_in(d.netns(instance), ip).find("Welcome to nginx!"), std::string::npos) << ip;
 
   // Deleting the Deployment removes the pods (graceful, confirmed by the agent).
   ASSERT_EQ(kubectl({"delete", "deployment", "web"}).exit_code, 0);

@@ -15,6 +15,7 @@
 #include "netlink/netns.h"
 #include "node/agent/pods.h"
 #include "support/kube_cluster.h"
+#include "support/netns_http.h"
 #include "support/proc.h"
 
 namespace v6k::node {
@@ -23,35 +24,6 @@ namespace {
 using namespace std::chrono_literals;
 using nlohmann::json;
 using testing::KubeCluster;
-
-// GET / from inside `ns` (a thread that entered it); "" on failure.
-std::string http_get(const std::string& ns, const std::string& ip6, int port = 80) {
-  std::string out;
-  std::thread t([&] {
-    auto target = netlink::NetNs::open_named(ns);
-    if (!target) return;
-    auto in = netlink::NetNsScope::enter(*target);
-    if (!in) return;
-    int fd = ::socket(AF_INET6, SOCK_STREAM | SOCK_CLOEXEC, 0);
-    sockaddr_in6 a{};
-    a.sin6_family = AF_INET6;
-    a.sin6_port = htons(static_cast<uint16_t>(port));
-    ::inet_pton(AF_INET6, ip6.c_str(), &a.sin6_addr);
-    timeval tv{2, 0};
-    ::setsockopt(fd, SOL_SOCKET, SO_RCVTIMEO, &tv, sizeof tv);
-    ::setsockopt(fd, SOL_SOCKET, SO_SNDTIMEO, &tv, sizeof tv);
-    if (::connect(fd, reinterpret_cast<sockaddr*>(&a), sizeof a) == 0) {
-      std::string req = "GET / HTTP/1.0\r\nHost: pod\r\n\r\n";
-      if (::write(fd, req.data(), req.size()) == static_cast<ssize_t>(req.size())) {
-        char buf[4096];
-        for (ssize_t n; (n = ::read(fd, buf, sizeof buf)) > 0;) out.append(buf, static_cast<size_t>(n));
-      }
-    }
-    ::close(fd);
-  });
-  t.join();
-  return out;
-}
 
 template <class Pred>
 bool eventually(Pred p, std::chrono::milliseconds limit = 20s) {
@@ -148,7 +120,7 @@ TEST_F(PodManagerTest, NginxRunsRestartsIsAdoptedAndIsDeleted) {
   EXPECT_NE(wide.out.find(ip), std::string::npos) << wide.out;
 
   std::string page;
-  EXPECT_TRUE(eventually([&] { return (page = http_get(prefix_ + "node", ip)).find("Welcome to nginx!") != std::string::npos; }, 10s))
+  EXPECT_TRUE(eventually([&] { return (page = testing::http_get_in(prefix_ + "node", ip)).find("Welcome to nginx!") != std::string::npos; }, 10s))
       << page;
 
   // Kill the container: it comes back (restartCount 1), still serving on the same address.
@@ -160,7 +132,7 @@ TEST_F(PodManagerTest, NginxRunsRestartsIsAdoptedAndIsDeleted) {
     return q["status"]["containerStatuses"][0].value("restartCount", 0) == 1 &&
            q["status"]["containerStatuses"][0].value("ready", false);
   })) << get("web").dump();
-  EXPECT_TRUE(eventually([&] { return http_get(prefix_ + "node", ip).find("Welcome to nginx!") != std::string::npos; }, 10s));
+  EXPECT_TRUE(eventually([&] { return testing::http_get_in(prefix_ + "node", ip).find("Welcome to nginx!") != std::string::npos; }, 10s));
 
   // A new agent adopts the pod: same address, same container, still serving.
   const std::string cid2 = get("web")["status"]["containerStatuses"][0]["containerID"];
@@ -172,7 +144,7 @@ TEST_F(PodManagerTest, NginxRunsRestartsIsAdoptedAndIsDeleted) {
   json after = get("web");
   EXPECT_EQ(after["status"]["podIP"], ip);
   EXPECT_EQ(after["status"]["containerStatuses"][0]["containerID"], cid2);
-  EXPECT_NE(http_get(prefix_ + "node", ip).find("Welcome to nginx!"), std::string::npos);
+  EXPECT_NE(testing::http_get_in(prefix_ + "node", ip).find("Welcome to nginx!"), std::string::npos);
 
   // Delete: graceful, confirmed by the agent, address and namespace gone.
   auto del = k_.kubectl({"delete", "pod", "web", "--timeout=20s"});
