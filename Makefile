@@ -23,9 +23,7 @@ test: build
 	@scripts/run-tests $(BUILD)
 
 demo: build
-	@examples/pod-network/demo $(BUILD)
-	@examples/region-vpc/demo $(BUILD)
-	@examples/kube-api/demo $(BUILD)
+	@examples/seed-walkthrough/run $(BUILD)
 
 bench: build
 	@scripts/run-bench $(BUILD)

@@ -83,6 +83,16 @@ int main(int argc, char** argv) {
   agent->add_option("--kubeconfig", ao.kubeconfig, "the cluster's kubeconfig (API server, CA, token)")->required();
   agent->add_option("--nodegroup", ao.nodegroup, "node group name for the eks.amazonaws.com/nodegroup label");
   agent->add_option("--cluster-version", ao.cluster_version, "kubelet version to report (default v1.32.0)");
+  agent->add_option("--service-cidr", ao.service_cidr,
+                    "the cluster's Service range (v6k control-plane's --service-cidr): enables ClusterIP\n"
+                    "DNAT and cluster DNS at <base>::a on this node (default: off)");
+  agent->add_option("--cluster-domain", ao.cluster_domain, "cluster DNS domain (default cluster.local)");
+  agent->add_option("--dns-upstream", ao.dns_upstream,
+                    "resolver for names outside the cluster domain (default: none, NXDOMAIN)");
+  agent->add_option("--node-labels", ao.node_labels,
+                    "labels the Node registers with, k1=v1,k2=v2 (an EKS node group's labels)");
+  agent->add_option("--register-with-taints", ao.register_with_taints,
+                    "taints the Node registers with, k=v:NoSchedule,k2:NoExecute (a node group's taints)");
   CLI11_PARSE(app, argc, argv);
   if (*agent) return v6k::cli::agent(o, ao);
   if (*kapi) return v6k::cli::kube_apiserver(ko);

@@ -12,11 +12,13 @@
 
 #include "aws/ec2_client.h"
 #include "common/atomic_file.h"
-#include "common/base64.h"
+#include "kube/client/kubeconfig.h"
 #include "node/agent/bootstrap.h"
 #include "node/agent/cni.h"
 #include "node/agent/heartbeat.h"
+#include "node/agent/kubelet_server.h"
 #include "node/agent/pods.h"
+#include "node/agent/services.h"
 
 namespace v6k::cli {
 
@@ -30,32 +32,6 @@ std::string slurp(const std::string& path) {
   std::stringstream ss;
   ss << in.rdbuf();
   return ss.str();
-}
-
-// The current context of a JSON kubeconfig (what `v6k control-plane` writes).
-Result<kube::ClientConfig> read_kubeconfig(const std::string& path) {
-  auto j = nlohmann::json::parse(slurp(path), nullptr, false);
-  if (!j.is_object()) return fail_invalid(path + ": not a JSON kubeconfig");
-  try {
-    std::string ctx_name = j.value("current-context", "");
-    nlohmann::json ctx, cluster, user;
-    for (const auto& c : j["contexts"]) if (c["name"] == ctx_name) ctx = c["context"];
-    for (const auto& c : j["clusters"]) if (c["name"] == ctx["cluster"]) cluster = c["cluster"];
-    for (const auto& u : j["users"]) if (u["name"] == ctx["user"]) user = u["user"];
-    std::string server = cluster.value("server", "");  // https://[::1]:6443
-    auto colon = server.rfind(':');
-    kube::ClientConfig cfg;
-    cfg.host = "::1";
-    cfg.port = static_cast<uint16_t>(std::stoi(server.substr(colon + 1)));
-    auto ca = base64_decode(cluster.value("certificate-authority-data", ""));
-    if (!ca) return fail_invalid(path + ": certificate-authority-data is not base64");
-    cfg.ca_pem = *ca;
-    cfg.token = user.value("token", "");
-    cfg.user_agent = "v6k-agent";
-    return cfg;
-  } catch (const std::exception& e) {
-    return fail_invalid(path + ": " + e.what());
-  }
 }
 
 std::string recorded_ns_prefix(const DaemonOptions& d) {
@@ -73,14 +49,33 @@ int agent(const DaemonOptions& d, const AgentOptions& o) {
   auto access = aws::load_region_access(d.state_dir);
   if (!access) return die(access.error().message());
   aws::Ec2Client ec2(aws::Ec2ClientOptions::from(*access));
-  auto kc = read_kubeconfig(o.kubeconfig);
+  auto kc = kube::read_kubeconfig(o.kubeconfig);
   if (!kc) return die(kc.error().message());
+  kc->user_agent = "v6k-agent";
+  std::string cluster_dns;  // pods' resolv.conf nameserver; "" without services
+  if (!o.service_cidr.empty()) {  // a typo fails now, not after the bootstrap
+    auto dns = node::cluster_dns_ip(o.service_cidr);
+    if (!dns) return die(dns.error().message());
+    cluster_dns = addr::to_string(*dns);
+  }
+  std::optional<node::dns::Upstream> dns_upstream;
+  if (!o.dns_upstream.empty()) {
+    auto up = addr::parse_ip(o.dns_upstream);
+    if (!up) return die("--dns-upstream: " + up.error().message());
+    dns_upstream = node::dns::Upstream{*up};
+  }
+  auto labels = node::parse_node_labels(o.node_labels);
+  if (!labels) return die(labels.error().message());
+  auto taints = node::parse_taints(o.register_with_taints);
+  if (!taints) return die(taints.error().message());
   auto client = kube::Client::create(*kc);
   if (!client) return die(client.error().message());
 
   auto id = node::bootstrap_node({.ec2 = &ec2, .instance_id = o.instance_id, .region = access->region,
                                   .kubelet_version = o.cluster_version, .nodegroup = o.nodegroup});
   if (!id) return die(id.error().message());
+  id->extra_labels = *labels;
+  id->taints = *taints;
   const std::string dir = d.state_dir + "/agents/" + o.instance_id;
   std::error_code ec;
   std::filesystem::create_directories(dir + "/net.d", ec);
@@ -98,19 +93,44 @@ int agent(const DaemonOptions& d, const AgentOptions& o) {
   std::printf("v6k agent %s: node %s, pods from %s, node namespace %s\n", o.instance_id.c_str(),
               id->node_name.c_str(), id->pod_prefix.c_str(), node_netns.c_str());
   std::fflush(stdout);
+  // The kubelet endpoint (kubectl logs/exec): its port goes into the Node the heartbeat writes.
+  auto kubelet = node::KubeletServer::start({.client = *client, .runtime = &*rt, .node_name = id->node_name});
+  if (!kubelet) return die(kubelet.error().message());
+  id->kubelet_port = (*kubelet)->port();
+  std::printf("v6k agent %s: kubelet endpoint https://[::1]:%u\n", o.instance_id.c_str(), id->kubelet_port);
+  std::fflush(stdout);
   auto hb = node::NodeHeartbeat::start({.client = *client, .id = *id});
   if (!hb) return die(hb.error().message());
   auto pods = node::PodManager::start({.client = *client, .node_name = id->node_name,
                                        .host_ip = id->ipv6_cluster ? id->internal_ipv6 : id->internal_ipv4,
                                        .netns_prefix = prefix, .cni = &cni, .runtime = &*rt,
-                                       .log_root = dir + "/pods"});
+                                       .log_root = dir + "/pods", .cluster_dns = cluster_dns,
+                                       .cluster_domain = o.cluster_domain, .resolv_conf = "/etc/resolv.conf",
+                                       .pod_root = dir + "/pod-files"});
   if (!pods) return die(pods.error().message());
+  // Services and cluster DNS. The service CIDR lives with the control plane (maybe on
+  // another machine), so it comes as a flag; without it the node has neither.
+  std::unique_ptr<node::ServiceNetworking> services;
+  if (o.service_cidr.empty()) {
+    std::fprintf(stderr, "v6k agent %s: no --service-cidr: ClusterIP services and cluster DNS are off\n",
+                 o.instance_id.c_str());
+  } else {
+    auto sn = node::ServiceNetworking::start({.client = *client, .node_name = id->node_name,
+                                              .node_netns = node_netns, .service_cidr = o.service_cidr,
+                                              .cluster_domain = o.cluster_domain, .upstream = dns_upstream});
+    if (!sn) return die(sn.error().message());
+    services = std::move(*sn);
+    std::printf("v6k agent %s: services from %s, cluster DNS at %s\n", o.instance_id.c_str(),
+                o.service_cidr.c_str(), addr::to_string(services->dns_ip()).c_str());
+    std::fflush(stdout);
+  }
   struct sigaction sa {};
   sa.sa_handler = on_agent_stop;
   ::sigaction(SIGTERM, &sa, nullptr);
   ::sigaction(SIGINT, &sa, nullptr);
   while (!g_agent_stop) ::pause();
   // Pods keep running (their shims outlive us); the next agent adopts them.
+  if (services) services->stop();  // the DNAT rules and the DNS address stay for the next agent
   (*pods)->stop();
   (*hb)->stop();
   return 0;

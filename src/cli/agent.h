@@ -1,7 +1,8 @@
 // `v6k agent --node <instance-id> --kubeconfig <file>`: the node agent of one region
 // instance, in the foreground. It bootstraps from the region's EC2 API (instance facts,
 // a /80 delegated to its ENI), writes the node's CNI conflist, registers the Node with
-// heartbeats, and runs the pods bound to it in the instance's network namespace.
+// heartbeats, and runs the pods bound to it in the instance's network namespace. With
+// --service-cidr it also runs the node's ClusterIP DNAT and cluster DNS at <base>::a.
 // State (runtime, IPAM, conflist, pod logs) lives in <state>/agents/<instance-id>/.
 #pragma once
 
@@ -16,6 +17,13 @@ struct AgentOptions {
   std::string kubeconfig;     // the cluster's API server, CA and token (JSON kubeconfig)
   std::string nodegroup;      // eks.amazonaws.com/nodegroup label
   std::string cluster_version = "v1.32.0";
+  // Services and cluster DNS (node/agent/services.h); "" = off on this node.
+  std::string service_cidr;                 // the cluster's, e.g. fd5a:1b2c:3d4e::/108
+  std::string cluster_domain = "cluster.local";
+  std::string dns_upstream;                 // resolver for other names; "" = NXDOMAIN
+  // kubelet's --node-labels "k=v,…" and --register-with-taints "k=v:NoSchedule,…".
+  std::string node_labels;
+  std::string register_with_taints;
 };
 
 int agent(const DaemonOptions& d, const AgentOptions& o);

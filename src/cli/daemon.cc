@@ -14,8 +14,12 @@
 #include <nlohmann/json.hpp>
 #include <thread>
 
+#include "aws/ec2_client.h"
 #include "common/atomic_file.h"
+#include "eks/host/host_backend.h"
+#include "eks/token.h"
 #include "netlink/netns.h"
+#include "node/runtime/runtime.h"
 #include "http/server.h"
 #include "fabric/fabric.h"
 #include "region/front_door.h"
@@ -131,7 +135,34 @@ int serve(const DaemonOptions& o) {
     std::fprintf(stderr, "v6k serve: %s\n", services.error().message().c_str());
     return 1;
   }
-  region::FrontDoor door(**st, ec2::RegionConfig::defaults(o.region, o.account_id));
+  // EKS: control planes in this process, node groups as instances with `v6k agent`s that
+  // this daemon supervises. The backend reaches EC2 through the region's own API, as
+  // EKS's Auto Scaling groups do.
+  auto access = aws::load_region_access(o.state_dir);
+  if (!access) {
+    std::fprintf(stderr, "v6k serve: %s\n", access.error().message().c_str());
+    return 1;
+  }
+  aws::Ec2Client ec2_client(aws::Ec2ClientOptions::from(*access));
+  store::Store& region_store = **st;
+  aws::CredentialLookup lookup = [&region_store](std::string_view id) -> std::optional<aws::Credentials> {
+    auto k = region::find_access_key(region_store, id);
+    if (!k || !*k) return std::nullopt;
+    return aws::Credentials{(*k)->access_key_id, (*k)->secret_access_key, (*k)->account_id, (*k)->arn};
+  };
+  std::error_code self_ec;
+  auto backend = std::make_shared<eks::host::HostBackend>(eks::host::HostBackendOptions{
+      .store_path = o.state_dir + "/state.db",
+      .state_dir = o.state_dir,
+      .v6k_binary = std::filesystem::canonical("/proc/self/exe", self_ec).string(),
+      .ec2 = &ec2_client,
+      .verify_aws_token = [lookup](std::string_view token,
+                                   const std::string& cluster) -> Result<eks::host::AwsPrincipal> {
+        auto id = eks::verify_token(token, cluster, lookup, std::chrono::system_clock::now());
+        if (!id) return fail_invalid(id.error().message);
+        return eks::host::AwsPrincipal{id->arn, id->account_id};
+      }});
+  region::FrontDoor door(**st, ec2::RegionConfig::defaults(o.region, o.account_id), {}, backend);
   door.on_ec2_change([&realizer](const std::vector<std::string>& vpcs) {
     for (const auto& id : vpcs)
       if (auto r = realizer.sync_vpc(id); !r)
@@ -159,6 +190,7 @@ int serve(const DaemonOptions& o) {
   std::fflush(stdout);
   while (!g_stop) std::this_thread::sleep_for(std::chrono::milliseconds(100));
   (*server)->stop();
+  backend->shutdown();  // agents first (their pods keep running), then the control planes
   services->reset();
   ::unlink(pid_file(o).c_str());
   std::printf("v6k serve: stopped\n");
@@ -231,6 +263,19 @@ int down(const DaemonOptions& o, bool purge) {
     ::unlink(pid_file(o).c_str());
   } else {
     std::printf("The v6k region is not running.\n");
+  }
+  // The agents died with the daemon; the pods they ran did not (their shims outlive
+  // agents). Stop them before their namespaces go; the next `up` runs them again.
+  std::error_code ec_agents;
+  for (const auto& entry : std::filesystem::directory_iterator(o.state_dir + "/agents", ec_agents)) {
+    if (!std::filesystem::is_directory(entry.path() / "runtime")) continue;
+    auto rt = node::runtime::Runtime::open({.root = (entry.path() / "runtime").string()});
+    if (!rt) continue;
+    auto sandboxes = rt->list_sandboxes();
+    if (!sandboxes) continue;
+    for (const auto& sb : *sandboxes) rt->remove_sandbox(sb.id, std::chrono::seconds(2));
+    if (!sandboxes->empty())
+      std::printf("Stopped the %zu pod(s) of %s.\n", sandboxes->size(), entry.path().filename().c_str());
   }
   // Every namespace the region made goes; the store keeps what they were, so `up` rebuilds.
   auto fab = fabric::Fabric::open({.ns_prefix = recorded_prefix(o)});

@@ -41,7 +41,7 @@ Result<> write_file_atomic(const std::string& path, std::string_view content, in
   if (!fd) return fail_errno("creating " + tmp);
   if (auto r = write_all(fd.get(), content, tmp); !r) {
     ::unlink(tmp.c_str());
-    return r;
+    return fail(std::move(r.error()));
   }
   if (::fsync(fd.get()) != 0) {
     int err = errno;

@@ -246,4 +246,15 @@ Result<KeyPairPem> issue(const KeyPairPem& ca, const CertRequest& req) {
   return pem;
 }
 
+Result<std::string> random_hex(size_t bytes) {
+  std::string raw(bytes, '\0');
+  if (bytes > 0 && RAND_bytes(reinterpret_cast<unsigned char*>(raw.data()), static_cast<int>(bytes)) != 1)
+    return fail(ssl_error("drawing random bytes"));
+  static constexpr char kHex[] = "0123456789abcdef";
+  std::string out;
+  out.reserve(bytes * 2);
+  for (unsigned char x : raw) out += kHex[x >> 4], out += kHex[x & 15];
+  return out;
+}
+
 }  // namespace v6k::pki

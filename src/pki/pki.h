@@ -43,4 +43,7 @@ Result<KeyPairPem> make_ca(const std::string& common_name, int days = 3650);
 // whose key does not match its certificate) fails with EINVAL.
 Result<KeyPairPem> issue(const KeyPairPem& ca, const CertRequest& req);
 
+// `bytes` random bytes from OpenSSL's CSPRNG as lowercase hex: bearer tokens, ids.
+Result<std::string> random_hex(size_t bytes = 24);
+
 }  // namespace v6k::pki

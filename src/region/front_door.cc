@@ -1,12 +1,12 @@
 #include "region/front_door.h"
 
-#include <sys/random.h>
 #include <unistd.h>
 
 #include <nlohmann/json.hpp>
 
 #include "aws/query.h"
 #include "aws/request_id.h"
+#include "aws/rest_json.h"
 #include "aws/xml.h"
 #include "ec2/resources.h"
 
@@ -16,19 +16,8 @@ using nlohmann::json;
 
 namespace {
 
-constexpr std::string_view kKeyPrefix = "/iam/access-keys/";
+constexpr std::string_view kKeyPrefix = kAccessKeyPrefix;
 constexpr std::string_view kStsNamespace = "https://sts.amazonaws.com/doc/2011-06-15/";
-
-std::string random_chars(size_t n, std::string_view alphabet) {
-  std::string out;
-  unsigned char buf[64];
-  while (out.size() < n) {
-    if (::getrandom(buf, sizeof buf, 0) != static_cast<ssize_t>(sizeof buf)) std::abort();
-    for (unsigned char b : buf)
-      if (out.size() < n && b < 256 - 256 % alphabet.size()) out += alphabet[b % alphabet.size()];
-  }
-  return out;
-}
 
 json key_json(const AccessKey& k) {
   return {{"access_key_id", k.access_key_id}, {"secret_access_key", k.secret_access_key},
@@ -56,20 +45,19 @@ Result<std::optional<AccessKey>> find_access_key(store::Store& store, std::strin
 Result<AccessKey> ensure_admin_key(store::Store& store, const std::string& account_id) {
   auto existing = store.list(kKeyPrefix);
   if (!existing) return fail(std::move(existing.error()).wrap("listing access keys"));
+  // Only the admin's key: IAM users' keys share this prefix (and may sort first).
   for (const auto& kv : existing->items)
-    if (auto k = key_from(kv.value)) return *k;
-  AccessKey k;
-  k.access_key_id = "AKIA" + random_chars(16, "ABCDEFGHIJKLMNOPQRSTUVWXYZ234567");
-  k.secret_access_key = random_chars(40, "ABCDEFGHIJKLMNOPQRSTUVWXYZabcdefghijklmnopqrstuvwxyz0123456789+/");
-  k.account_id = account_id;
-  k.arn = "arn:aws:iam::" + account_id + ":user/v6k-admin";
+    if (auto k = key_from(kv.value); k && k->arn.ends_with(":user/" + std::string(kAdminUserName))) return *k;
+  AccessKey k = new_access_key(account_id, iam_user_arn(account_id, "/", kAdminUserName));
   auto created = store.create(std::string(kKeyPrefix) + k.access_key_id, key_json(k).dump());
   if (!created) return fail(std::move(created.error()).wrap("storing the admin access key"));
   return k;
 }
 
-FrontDoor::FrontDoor(store::Store& store, ec2::RegionConfig region, Clock clock)
-    : store_(store), ec2_(store, std::move(region)), clock_(std::move(clock)),
+FrontDoor::FrontDoor(store::Store& store, ec2::RegionConfig region, Clock clock,
+                     std::shared_ptr<eks::Backend> eks_backend)
+    : store_(store), ec2_(store, region), eks_(store, region, std::move(eks_backend)),
+      iam_(store, region.account_id, clock), clock_(std::move(clock)),
       started_(std::chrono::system_clock::now()) {
   if (!clock_) clock_ = [] { return std::chrono::system_clock::now(); };
 }
@@ -113,6 +101,13 @@ http::Response FrontDoor::sts(const http::Request& r, const aws::Caller& caller,
   return http::Response{200, {{"content-type", "text/xml"}, {"x-amzn-requestid", request_id}}, std::move(w).take()};
 }
 
+http::Response FrontDoor::eks_service(const http::Request& r, const aws::Caller& caller, const std::string& request_id) {
+  if (caller.region != eks_.region().region)
+    return aws::json_error(403, "InvalidSignatureException", "Credential should be scoped to a valid region, not '" +
+                           caller.region + "'. ", request_id);
+  return eks_.handle(r, caller, request_id);
+}
+
 http::Response FrontDoor::handle(const http::Request& r) {
   std::string request_id = aws::new_request_id();
   if (r.path == "/_v6k/status" && r.method == "GET") return status(request_id);
@@ -125,12 +120,18 @@ http::Response FrontDoor::handle(const http::Request& r) {
   auto caller = aws::verify_request(r, lookup, clock_());
   if (!caller) {
     // The service is unknown until the signature's scope is trusted; answer in the shape
-    // of the service the scope names (STS), else EC2's.
-    bool sts = r.header("authorization").value_or("").find("/sts/aws4_request") != std::string_view::npos;
-    return aws::auth_error_response(caller.error(), sts ? aws::Protocol::kAwsQuery : aws::Protocol::kEc2Query,
-                                    request_id);
+    // of the service the scope names (STS, EKS), else EC2's.
+    auto auth = r.header("authorization").value_or("");
+    if (auth.find("/iam/aws4_request") != std::string_view::npos)
+      return aws::auth_error_response(caller.error(), aws::Protocol::kAwsQuery, request_id, kIamNamespace);
+    auto protocol = auth.find("/sts/aws4_request") != std::string_view::npos   ? aws::Protocol::kAwsQuery
+                    : auth.find("/eks/aws4_request") != std::string_view::npos ? aws::Protocol::kRestJson
+                                                                               : aws::Protocol::kEc2Query;
+    return aws::auth_error_response(caller.error(), protocol, request_id);
   }
   if (caller->service == "sts") return sts(r, *caller, request_id);
+  if (caller->service == "eks") return eks_service(r, *caller, request_id);
+  if (caller->service == "iam") return iam_.handle(r, *caller, request_id);  // global: any region
   if (caller->service != "ec2")
     return aws::ec2_error(400, "InvalidAction", "The service " + caller->service + " is not served by this region yet.",
                           request_id);

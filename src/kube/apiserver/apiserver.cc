@@ -39,6 +39,7 @@ bool has_subresource(const Resource& r, std::string_view s) {
 http::Response ApiServer::Impl::route(Ctx& c) {
   const RequestInfo& i = c.info;
   const std::string& s = i.subresource;
+  if (c.res->resource == "tokenreviews") return internal::handle_token_review(c);
   if (!s.empty()) {
     if (!has_subresource(*c.res, s) || i.name.empty()) return status_response(path_not_found());
     if (s == "status" || s == "finalize") {

@@ -127,6 +127,8 @@ http::Response handle_patch(Ctx& c);
 http::Response handle_subresource(Ctx& c);
 // ---- exec.cc: pods/exec and pods/attach (WebSocket v5.channel.k8s.io)
 http::Response handle_exec(Ctx& c);
+// ---- tokenreview.cc: authentication.k8s.io/v1 TokenReview (create only, not stored)
+http::Response handle_token_review(Ctx& c);
 
 // ---- watch.cc
 http::Response handle_watch(Ctx& c);

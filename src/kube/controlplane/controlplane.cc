@@ -2,7 +2,10 @@
 
 #include <openssl/rand.h>
 
+#include <shared_mutex>
+
 #include "kube/controllers/manager/manager.h"
+#include "kube/kubelet_client/kubelet_client.h"
 #include "kube/scheduler/scheduler.h"
 
 namespace v6k::kube {
@@ -21,16 +24,43 @@ Result<std::string> random_token() {
   return t;
 }
 
+// The API server as its own kubelet client reads Nodes through: set once it runs, cleared
+// before it stops (a relay may still be looking a node up).
+struct ApiSlot {
+  std::shared_mutex mu;
+  ApiServer* api = nullptr;
+  std::string token;
+};
+
+KubeResult<json> read_node(ApiSlot& slot, const std::string& name) {
+  std::shared_lock lock(slot.mu);
+  if (!slot.api) return api_fail(503, "ServiceUnavailable", "the API server is stopping");
+  http::Request req{.method = "GET", .target = "/api/v1/nodes/" + query_escape(name)};
+  req.path = "/api/v1/nodes/" + query_escape(name);
+  req.headers = {{"authorization", "Bearer " + slot.token}, {"accept", "application/json"}};
+  http::Response r = slot.api->handle(req);
+  json body = json::parse(r.body, nullptr, false);
+  if (r.status == 200 && body.is_object()) return body;
+  std::string reason = body.is_object() ? body.value("reason", "") : "";
+  std::string message = body.is_object() ? body.value("message", r.body) : r.body;
+  return api_fail(r.status, reason, message);
+}
+
 }  // namespace
 
 struct ControlPlane::Impl {
   std::unique_ptr<ApiServer> api;
   std::unique_ptr<ControllerManager> cm;
   std::unique_ptr<scheduler::Scheduler> sched;
+  std::shared_ptr<ApiSlot> slot = std::make_shared<ApiSlot>();
 
   void stop() {
     if (sched) sched->stop();
     if (cm) cm->stop();
+    {
+      std::unique_lock lock(slot->mu);
+      slot->api = nullptr;
+    }
     if (api) api->stop();
   }
 };
@@ -47,9 +77,25 @@ Result<std::unique_ptr<ControlPlane>> ControlPlane::start(ControlPlaneOptions op
   opts.api.tokens.push_back({*cm_token, {"system:kube-controller-manager", {"system:authenticated"}}});
   opts.api.tokens.push_back({*sched_token, {"system:kube-scheduler", {"system:authenticated"}}});
   auto impl = std::make_unique<Impl>();
+  // Logs and exec go to the pods' node agents, as upstream's API server reaches kubelets:
+  // with its own client identity, which the agents check with a TokenReview.
+  if (!opts.api.pod_streams.logs && !opts.api.pod_streams.exec) {
+    auto kubelet_token = random_token();
+    if (!kubelet_token) return fail_invalid("starting the control plane: no random tokens");
+    opts.api.tokens.push_back(
+        {*kubelet_token, {"kube-apiserver-kubelet-client", {"system:masters", "system:authenticated"}}});
+    impl->slot->token = *kubelet_token;
+    opts.api.pod_streams = make_kubelet_pod_streams(
+        {.get_node = [slot = impl->slot](const std::string& n) { return read_node(*slot, n); },
+         .token = *kubelet_token});
+  }
   auto api = ApiServer::start(std::move(opts.api));
   if (!api) return fail(std::move(api.error()).wrap("starting the control plane"));
   impl->api = std::move(*api);
+  {
+    std::unique_lock lock(impl->slot->mu);
+    impl->slot->api = impl->api.get();
+  }
   ClientConfig base{.host = "::1", .port = impl->api->port(), .ca_pem = opts.ca_pem};
   if (opts.controllers) {
     ClientConfig c = base;

@@ -1,5 +1,7 @@
 #include "node/agent/node_object.h"
 
+#include "kube/selector/label_syntax.h"
+
 namespace v6k::node {
 
 using nlohmann::json;
@@ -28,6 +30,7 @@ json node_labels(const NodeIdentity& id) {
     l["eks.amazonaws.com/nodegroup"] = id.nodegroup;
     l["eks.amazonaws.com/capacityType"] = "ON_DEMAND";
   }
+  for (const auto& [k, v] : id.extra_labels) l[k] = v;
   return l;
 }
 
@@ -93,13 +96,72 @@ json node_status(const NodeIdentity& id, const std::string& now, const NodeHealt
 }
 
 json make_node(const NodeIdentity& id) {
+  json spec = {{"providerID", "aws:///" + id.zone + "/" + id.instance_id}};
+  if (!id.taints.empty()) spec["taints"] = id.taints;  // registered with them, as kubelet does
   return {{"apiVersion", "v1"},
           {"kind", "Node"},
           {"metadata",
            {{"name", id.node_name},
             {"labels", node_labels(id)},
             {"annotations", {{"node.alpha.kubernetes.io/ttl", "0"}, {"v6k.dev/pod-prefix", id.pod_prefix}}}}},
-          {"spec", {{"providerID", "aws:///" + id.zone + "/" + id.instance_id}}}};
+          {"spec", spec}};
+}
+
+namespace {
+
+std::string first_error(const std::vector<std::string>& errors) { return errors.empty() ? "" : errors.front(); }
+
+std::vector<std::string_view> split(std::string_view s, char sep) {
+  std::vector<std::string_view> out;
+  while (true) {
+    auto at = s.find(sep);
+    out.push_back(s.substr(0, at));
+    if (at == std::string_view::npos) return out;
+    s.remove_prefix(at + 1);
+  }
+}
+
+}  // namespace
+
+Result<std::vector<std::pair<std::string, std::string>>> parse_node_labels(std::string_view flag) {
+  std::vector<std::pair<std::string, std::string>> out;
+  if (flag.empty()) return out;
+  for (auto item : split(flag, ',')) {
+    auto eq = item.find('=');
+    if (eq == std::string_view::npos) return fail_invalid("--node-labels: '" + std::string(item) + "' is not key=value");
+    std::string key(item.substr(0, eq)), value(item.substr(eq + 1));
+    if (auto why = first_error(kube::label_key_errors(key)); !why.empty())
+      return fail_invalid("--node-labels: invalid key '" + key + "': " + why);
+    if (auto why = first_error(kube::label_value_errors(value)); !why.empty())
+      return fail_invalid("--node-labels: invalid value '" + value + "': " + why);
+    out.emplace_back(std::move(key), std::move(value));
+  }
+  return out;
+}
+
+Result<json> parse_taints(std::string_view flag) {
+  json out = json::array();
+  if (flag.empty()) return out;
+  for (auto item : split(flag, ',')) {
+    auto colon = item.rfind(':');
+    if (colon == std::string_view::npos)
+      return fail_invalid("--register-with-taints: '" + std::string(item) + "' has no :effect");
+    std::string effect(item.substr(colon + 1));
+    if (effect != "NoSchedule" && effect != "PreferNoSchedule" && effect != "NoExecute")
+      return fail_invalid("--register-with-taints: effect '" + effect +
+                          "' is not NoSchedule, PreferNoSchedule or NoExecute");
+    auto kv = item.substr(0, colon);
+    auto eq = kv.find('=');
+    std::string key(kv.substr(0, eq)), value(eq == std::string_view::npos ? "" : kv.substr(eq + 1));
+    if (auto why = first_error(kube::label_key_errors(key)); !why.empty())
+      return fail_invalid("--register-with-taints: invalid key '" + key + "': " + why);
+    if (auto why = first_error(kube::label_value_errors(value)); !why.empty())
+      return fail_invalid("--register-with-taints: invalid value '" + value + "': " + why);
+    json t = {{"key", key}, {"effect", effect}};
+    if (!value.empty()) t["value"] = value;
+    out.push_back(std::move(t));
+  }
+  return out;
 }
 
 json make_lease(const NodeIdentity& id, const std::string& now_micro) {

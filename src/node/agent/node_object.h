@@ -15,6 +15,8 @@
 
 #include <nlohmann/json.hpp>
 
+#include "common/result.h"
+
 namespace v6k::node {
 
 struct NodeIdentity {
@@ -39,7 +41,16 @@ struct NodeIdentity {
   std::string os_image;        // PRETTY_NAME of /etc/os-release
   std::string boot_id, machine_id;
   uint16_t kubelet_port = 10250;  // status.daemonEndpoints.kubeletEndpoint.Port
+  // kubelet --node-labels / --register-with-taints (an EKS node group's labels and taints).
+  std::vector<std::pair<std::string, std::string>> extra_labels;
+  nlohmann::json taints = nlohmann::json::array();  // [{key, value, effect: NoSchedule…}]
 };
+
+// kubelet's flag syntaxes: "k1=v1,k2=v2" and "k1=v1:NoSchedule,k2:NoExecute". Label keys
+// and values are validated as Kubernetes does; effects must be NoSchedule, PreferNoSchedule
+// or NoExecute.
+Result<std::vector<std::pair<std::string, std::string>>> parse_node_labels(std::string_view flag);
+Result<nlohmann::json> parse_taints(std::string_view flag);
 
 // "amd64" / "arm64" (Kubernetes GOARCH names) for EC2's x86_64 / arm64.
 std::string kube_arch(const std::string& ec2_architecture);

@@ -7,13 +7,16 @@
 #include <filesystem>
 #include <map>
 #include <mutex>
+#include <set>
 #include <thread>
 
+#include "common/atomic_file.h"
 #include "kube/client/events.h"
 #include "kube/client/informer.h"
 #include "kube/client/workqueue.h"
 #include "netlink/netns.h"
 #include "node/agent/pod_status.h"
+#include "node/agent/probes.h"
 
 namespace v6k::node {
 
@@ -32,12 +35,18 @@ struct PodState {
   std::map<std::string, Clock::time_point> backoff_until;  // by container name
   std::map<std::string, std::chrono::milliseconds> backoff;
   json last_status;
+  bool files_written = false;  // resolv.conf and etc-hosts (this agent's run)
+  std::set<std::string> probe_killed;  // killed by a probe: restarted unless restartPolicy Never
 };
 
 struct PodManager::Impl {
   PodManagerOptions o;
   std::unique_ptr<kube::Informer> pods;
   std::unique_ptr<kube::EventRecorder> events;
+  std::unique_ptr<Prober> prober;
+  std::mutex kills_mu;                                   // liveness/startup failures to act on
+  std::map<std::string, std::vector<ProbeKill>> kills;   // by pod key
+  std::string node_resolv_conf;
   kube::WorkQueue queue;
   std::vector<std::thread> workers;
   std::thread monitor;
@@ -50,6 +59,7 @@ struct PodManager::Impl {
     return "/api/v1/namespaces/" + ns + "/pods/" + name;
   }
   std::string netns_path(const std::string& n) const { return "/var/run/netns/" + n; }
+  std::string pod_dir(const std::string& uid) const { return o.pod_root + "/" + uid; }
 
   Attachment attachment(const PodState& s) const {
     return {.container_id = s.uid, .netns = netns_path(s.netns_name), .pod_namespace = s.ns, .pod_name = s.name,
@@ -96,6 +106,7 @@ struct PodManager::Impl {
 
   // Stops and removes everything of a pod on this node.
   void teardown(const std::shared_ptr<PodState>& st, std::chrono::milliseconds grace) {
+    prober->remove_pod(kube::object_key(st->ns, st->name));
     if (!st->sandbox_id.empty()) {
       for (auto& [name, rec] : st->containers)
         if (rec.current && rec.current->state == runtime::ContainerState::kRunning) {
@@ -111,6 +122,8 @@ struct PodManager::Impl {
         std::fprintf(stderr, "agent: %s\n", r.error().message().c_str());
       netlink::NetNs::remove(st->netns_name);
     }
+    std::error_code ec;
+    std::filesystem::remove_all(pod_dir(st->uid), ec);
     torn_down++;
   }
 
@@ -156,7 +169,8 @@ struct PodManager::Impl {
       rec.image = c.value("image", "");
       if (rec.current && rec.current->state == runtime::ContainerState::kRunning) continue;
       if (rec.current) {  // exited: restart by policy
-        const bool again = policy == "Always" || (policy == "OnFailure" && rec.current->exit_code != 0);
+        const bool again = policy == "Always" ||
+                           (policy == "OnFailure" && (rec.current->exit_code != 0 || st.probe_killed.count(name)));
         if (!again) continue;
       }
       auto now = Clock::now();
@@ -171,6 +185,9 @@ struct PodManager::Impl {
       std::error_code ec;
       std::filesystem::create_directories(dir, ec);
       auto spec = container_spec(pod, c, st.pod_ip, o.host_ip);
+      for (const auto& [file, target] : {std::pair{"/resolv.conf", "/etc/resolv.conf"}, std::pair{"/etc-hosts", "/etc/hosts"}})
+        if (st.files_written && std::filesystem::exists(target))
+          spec.mounts.push_back({.host_path = pod_dir(st.uid) + file, .container_path = target, .read_only = true});
       auto r = o.runtime->start_container(st.sandbox_id, spec, dir + "/" + std::to_string(attempt) + ".log");
       if (!r) {
         const bool image = r.error().code() == ENOENT || r.error().code() == EINVAL;
@@ -188,6 +205,7 @@ struct PodManager::Impl {
           rec.restart_count = attempt;
         }
         rec.current = *r;
+        st.probe_killed.erase(name);
         rec.waiting_reason.clear();
         rec.waiting_message.clear();
         events->record(pod, "Normal", "Started", "Started container " + name, "Pod", "v1");
@@ -201,6 +219,70 @@ struct PodManager::Impl {
       continue;
     }
     return next;
+  }
+
+  // The pod's resolv.conf and etc-hosts, (re)written when their content changes; the
+  // containers started afterwards bind-mount them.
+  void ensure_pod_files(PodState& st, const json& pod) {
+    auto files = pod_dns_files(pod, st.pod_ip, {.cluster_dns = o.cluster_dns, .cluster_domain = o.cluster_domain,
+                                                .node_resolv_conf = node_resolv_conf});
+    auto wrote = write_pod_files(pod_dir(st.uid), files, o.runtime->options().root);
+    if (!wrote) {  // containers start without them rather than not at all
+      std::fprintf(stderr, "agent: pod %s/%s: %s\n", st.ns.c_str(), st.name.c_str(), wrote.error().message().c_str());
+      return;
+    }
+    if (*wrote)
+      for (const auto& [reason, message] : files.events) events->record(pod, "Warning", reason, message, "Pod", "v1");
+    st.files_written = true;
+  }
+
+  // Kills the containers whose liveness or startup probe failed (restarted below by policy).
+  void apply_kills(PodState& st, const json& pod, const std::string& key) {
+    std::vector<ProbeKill> todo;
+    {
+      std::lock_guard lock(kills_mu);
+      if (auto it = kills.find(key); it != kills.end()) {
+        todo = std::move(it->second);
+        kills.erase(it);
+      }
+    }
+    for (const auto& k : todo) {
+      auto it = st.containers.find(k.container);
+      if (it == st.containers.end() || !it->second.current || it->second.current->id != k.container_id ||
+          it->second.current->state != runtime::ContainerState::kRunning)
+        continue;
+      std::string msg = "Container " + k.container + " failed " +
+                        (k.type == ProbeType::kStartup ? "startup" : "liveness") + " probe";
+      if (pod["spec"].value("restartPolicy", "Always") != "Never") msg += ", will be restarted";
+      events->record(pod, "Normal", "Killing", msg, "Pod", "v1");
+      prober->remove(key, k.container);
+      const int grace = k.grace_seconds.value_or(pod["spec"].value("terminationGracePeriodSeconds", 30));
+      if (auto r = o.runtime->stop_container(k.container_id, std::chrono::seconds(grace)); !r)
+        std::fprintf(stderr, "agent: %s\n", r.error().message().c_str());
+      st.probe_killed.insert(k.container);
+    }
+  }
+
+  // Running containers are probed; the others are not.
+  void sync_probes(PodState& st, const json& pod, const std::string& key) {
+    const json statuses = pod["status"].value("containerStatuses", json::array());
+    for (const auto& c : pod["spec"].value("containers", json::array())) {
+      const std::string name = c.value("name", "");
+      auto it = st.containers.find(name);
+      if (it == st.containers.end() || !it->second.current ||
+          it->second.current->state != runtime::ContainerState::kRunning) {
+        prober->remove(key, name);
+        continue;
+      }
+      const auto& cur = *it->second.current;
+      bool was_ready = false;
+      for (const auto& cs : statuses)
+        if (cs.value("containerID", "") == "v6k://" + cur.id) was_ready = cs.value("ready", false);
+      prober->add({.pod_key = key, .container = name, .container_id = cur.id, .pod_ip = st.pod_ip,
+                   .netns_path = netns_path(st.netns_name), .started_ns = cur.started_ns,
+                   .pod = {{"metadata", {{"name", st.name}, {"namespace", st.ns}, {"uid", st.uid}}}},
+                   .spec = c, .was_ready = was_ready});
+    }
   }
 
   // Refreshes the runtime's view of the pod's containers; true if any changed.
@@ -226,8 +308,16 @@ struct PodManager::Impl {
     std::vector<ContainerRecord> recs;
     for (const auto& c : pod["spec"].value("containers", json::array())) {
       auto it = st.containers.find(c.value("name", ""));
-      if (it != st.containers.end()) recs.push_back(it->second);
-      else recs.push_back({.name = c.value("name", ""), .image = c.value("image", "")});
+      if (it == st.containers.end()) {
+        recs.push_back({.name = c.value("name", ""), .image = c.value("image", "")});
+        continue;
+      }
+      recs.push_back(it->second);
+      if (it->second.current && it->second.current->state == runtime::ContainerState::kRunning) {
+        auto p = prober->status(kube::object_key(st.ns, st.name), it->first, it->second.current->id);
+        recs.back().ready = p.ready;
+        recs.back().started = p.started;
+      }
     }
     json status = pod_status(pod, recs, {.pod_ip = st.pod_ip, .host_ip = o.host_ip, .start_time = st.start_time,
                                          .now = kube::now_rfc3339()});
@@ -280,8 +370,11 @@ struct PodManager::Impl {
       write_status(*st, p);
       return false;  // retried with back-off
     }
+    ensure_pod_files(*st, p);
+    apply_kills(*st, p, key);
     refresh(*st);
     auto next = ensure_containers(*st, p);
+    sync_probes(*st, p, key);
     write_status(*st, p);
     if (next) queue.add_after(key, *next);
     return true;
@@ -295,7 +388,10 @@ struct PodManager::Impl {
         all.assign(states.begin(), states.end());
       }
       for (auto& [key, st] : all) {
-        std::lock_guard pod_lock(st->mu);
+        // A pod busy in a worker (stopping a container within its grace period) is synced
+        // anyway; waiting for it would delay noticing every other pod's exits.
+        std::unique_lock pod_lock(st->mu, std::try_to_lock);
+        if (!pod_lock.owns_lock()) continue;
         for (const auto& [name, rec] : st->containers) {
           if (!rec.current || rec.current->state != runtime::ContainerState::kRunning) continue;
           auto s = o.runtime->status(rec.current->id);
@@ -311,6 +407,7 @@ struct PodManager::Impl {
 
   void stop() {
     if (stopping.exchange(true)) return;
+    if (prober) prober->stop();  // no more callbacks into the queue
     queue.shutdown();
     for (auto& w : workers)
       if (w.joinable()) w.join();
@@ -335,6 +432,24 @@ Result<std::unique_ptr<PodManager>> PodManager::start(PodManagerOptions opts) {
   impl->o = std::move(opts);
   Impl* im = impl.get();
   im->events = std::make_unique<kube::EventRecorder>(im->o.client, "kubelet", im->o.node_name);
+  if (!im->o.resolv_conf.empty()) {
+    auto text = read_file(im->o.resolv_conf);
+    if (!text) return fail(std::move(text.error()).wrap("pod manager: the node's resolv.conf"));
+    im->node_resolv_conf = std::move(*text);
+  }
+  auto prober = Prober::start(
+      {.runtime = im->o.runtime,
+       .events = im->events.get(),
+       .on_change = [im](const std::string& key) { im->queue.add(key); },
+       .on_kill = [im](const ProbeKill& k) {
+         {
+           std::lock_guard lock(im->kills_mu);
+           im->kills[k.pod_key].push_back(k);
+         }
+         im->queue.add(k.pod_key);
+       }});
+  if (!prober) return fail(std::move(prober.error()).wrap("pod manager"));
+  im->prober = std::move(*prober);
   im->pods = std::make_unique<kube::Informer>(
       im->o.client, kube::InformerOptions{.resource = kube::ResourceRef{"", "v1", "pods"},
                                           .field_selector = "spec.nodeName=" + im->o.node_name});
@@ -347,6 +462,13 @@ Result<std::unique_ptr<PodManager>> PodManager::start(PodManagerOptions opts) {
     return fail(Error::from_errno(ETIMEDOUT, "pod manager", "the pod list did not arrive"));
   }
   im->adopt();
+  if (im->o.pod_root.empty()) im->o.pod_root = "/run/v6k/pods";
+  {
+    std::vector<std::string> live;
+    std::lock_guard lock(im->mu);
+    for (const auto& [key, st] : im->states) live.push_back(st->uid);
+    gc_pod_dirs(im->o.pod_root, im->o.runtime->options().root, live);
+  }
   // Free the addresses of pods this node no longer runs (the agent may have died between
   // a pod's deletion and its CNI DEL).
   std::vector<std::pair<std::string, std::string>> valid;

@@ -6,6 +6,10 @@
 // its network released (CNI DEL) and its namespace removed, then the deletion confirmed.
 // After an agent restart, running pods are adopted (runtime state + their API status), and
 // CNI GC frees the addresses of pods the node no longer has.
+// Probes (probes.h) decide the containers' readiness, and liveness/startup failures
+// restart them. Every container gets the pod's resolv.conf (by dnsPolicy, pointing at
+// cluster_dns) and the kubelet-managed /etc/hosts, bind-mounted read-only from
+// <pod_root>/<uid>/{resolv.conf,etc-hosts}.
 //
 //   PodManager::start({.client = c, .node_name = n, .host_ip = ipv6, .netns_prefix = "v6k-",
 //                      .cni = &cni, .runtime = &rt});
@@ -34,6 +38,12 @@ struct PodManagerOptions {
   std::chrono::milliseconds monitor_period{200};      // how often container exits are noticed
   std::chrono::milliseconds restart_backoff{10000};   // first restart delay (upstream 10 s)
   std::chrono::milliseconds max_restart_backoff{300000};
+  std::string cluster_dns;                      // the cluster DNS service IP; "" = none (ClusterFirst
+                                                // then falls back to Default, as the kubelet does)
+  std::string cluster_domain = "cluster.local";
+  std::string resolv_conf;                      // the node's resolv.conf for dnsPolicy Default; "" = none
+  // Per-pod files (<pod_root>/<uid>/...), keyed by pod UID like the kubelet's pods dir.
+  std::string pod_root;                         // "" = /run/v6k/pods
 };
 
 struct PodManagerStats {

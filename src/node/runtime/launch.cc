@@ -115,10 +115,28 @@ void make_dirs_child(const char* path) {
   // Slave, not private: host unmounts (e.g. `ip netns del` of other pods) still reach us,
   // so this mount namespace never pins other namespaces; nothing propagates back out.
   if (::mount(nullptr, "/", nullptr, MS_REC | MS_SLAVE, nullptr) < 0) die(report, "making / a slave mount", nullptr, errno);
+  // Every bind source is opened before the first bind: a later bind (the scratch area
+  // over /tmp) must not hide the source of another (a pod file kept under a /tmp state dir).
+  constexpr size_t kMaxBinds = 128;
+  int sources[kMaxBinds];
+  size_t nbinds = 0;
   for (const auto& m : plan.mounts) {
     if (m.kind != PlannedMount::Kind::kBind) continue;
-    if (::mount(m.source.c_str(), m.target.c_str(), nullptr, MS_BIND | MS_REC, nullptr) < 0)
+    if (nbinds == kMaxBinds) die(report, "too many mounts", nullptr, E2BIG);
+    sources[nbinds] = ::open(m.source.c_str(), O_PATH | O_CLOEXEC);
+    if (sources[nbinds] < 0) die(report, "opening mount source for ", m.target.c_str(), errno);
+    ++nbinds;
+  }
+  size_t bind = 0;
+  for (const auto& m : plan.mounts) {
+    if (m.kind != PlannedMount::Kind::kBind) continue;
+    char via[40];
+    size_t n = put(via, 0, sizeof via, "/proc/self/fd/");
+    n = put_u64(via, n, sizeof via, static_cast<uint64_t>(sources[bind]));
+    via[n] = '\0';
+    if (::mount(via, m.target.c_str(), nullptr, MS_BIND | MS_REC, nullptr) < 0)
       die(report, "bind-mounting ", m.target.c_str(), errno);
+    ::close(sources[bind++]);
   }
   if (set_mount_attr("/", true, MOUNT_ATTR_RDONLY, 0) < 0) die(report, "making the host view read-only", nullptr, errno);
   for (const auto& m : plan.mounts) {

@@ -17,6 +17,7 @@
 
 #include "addr/ip.h"
 #include "kube/client/client.h"
+#include "support/eventually.h"
 #include "support/child_process.h"
 #include "support/fake_kubelet.h"
 #include "support/proc.h"
@@ -36,15 +37,7 @@ std::string slurp(const std::string& path) {
   return ss.str();
 }
 
-template <class Pred>
-bool eventually(Pred p, std::chrono::milliseconds limit = 20s) {
-  auto end = std::chrono::steady_clock::now() + limit;
-  while (std::chrono::steady_clock::now() < end) {
-    if (p()) return true;
-    std::this_thread::sleep_for(20ms);
-  }
-  return p();
-}
+using testing::eventually;
 
 std::string manifest() {
   const char* src = std::getenv("V6K_SOURCE_DIR");

@@ -2,7 +2,8 @@
 // namespaces this test creates: a bound nginx pod runs with an IPv6 address from the
 // node's /80 and serves "Welcome to nginx!" to the node namespace; a killed container is
 // restarted; an unknown image says ErrImagePull; a restarted agent adopts the running
-// pod; deleting the pod stops it, frees its address and removes its namespace.
+// pod; deleting the pod stops it, frees its address and removes its namespace. Every
+// container sees the pod's resolv.conf (by dnsPolicy) and the kubelet-managed /etc/hosts.
 #include <arpa/inet.h>
 #include <gtest/gtest.h>
 #include <netinet/in.h>
@@ -10,12 +11,15 @@
 #include <sys/socket.h>
 #include <unistd.h>
 
+#include <filesystem>
 #include <thread>
 
 #include "netlink/netns.h"
 #include "node/agent/pods.h"
+#include "support/eventually.h"
 #include "support/kube_cluster.h"
 #include "support/netns_http.h"
+#include "support/netns_cleanup.h"
 #include "support/proc.h"
 
 namespace v6k::node {
@@ -25,15 +29,7 @@ using namespace std::chrono_literals;
 using nlohmann::json;
 using testing::KubeCluster;
 
-template <class Pred>
-bool eventually(Pred p, std::chrono::milliseconds limit = 20s) {
-  auto end = std::chrono::steady_clock::now() + limit;
-  while (std::chrono::steady_clock::now() < end) {
-    if (p()) return true;
-    std::this_thread::sleep_for(50ms);
-  }
-  return p();
-}
+using testing::eventually;
 
 json pod(const std::string& name, const std::string& image) {
   return {{"apiVersion", "v1"},
@@ -73,17 +69,15 @@ class PodManagerTest : public ::testing::Test {
     if (rt_)
       if (auto sbs = rt_->list_sandboxes(); sbs)
         for (const auto& sb : *sbs) rt_->remove_sandbox(sb.id, 0ms);
-    auto left = testing::run_command({"/usr/sbin/ip", "netns", "list"}, {}, "");
-    for (size_t at = 0; (at = left.out.find(prefix_, at)) != std::string::npos;) {
-      auto end = left.out.find_first_of(" \n", at);
-      netlink::NetNs::remove(left.out.substr(at, end - at));
-      at = end;
-    }
+    testing::remove_namespaces_with_prefix(prefix_);
+    std::error_code ec;
+    std::filesystem::remove_all(pod_root_, ec);
   }
   void start_agent() {
     auto pm = PodManager::start({.client = client_, .node_name = "node-1", .host_ip = "2001:db8:0:1::17",
                                  .netns_prefix = prefix_, .cni = cni_.get(), .runtime = rt_.get(),
-                                 .log_root = dir_.path() + "/logs", .restart_backoff = 500ms});
+                                 .log_root = dir_.path() + "/logs", .restart_backoff = 500ms,
+                                 .cluster_dns = "fd12:3456:789a::a", .pod_root = pod_root_});
     ASSERT_TRUE(pm) << pm.error().message();
     pm_ = std::move(*pm);
   }
@@ -91,9 +85,24 @@ class PodManagerTest : public ::testing::Test {
     auto r = client_->get("/api/v1/namespaces/default/pods/" + name);
     return r ? *r : json();
   }
+  // stdout of `argv` run inside the pod's (first) container.
+  std::string exec_in(const std::string& pod_name, const std::vector<std::string>& argv) {
+    json p = get(pod_name);
+    if (!p.is_object() || !p["status"].is_object()) return "";
+    auto cs = p["status"].value("containerStatuses", json::array());
+    if (cs.empty() || !cs[0].contains("containerID")) return "";
+    auto proc = rt_->exec_in_container(cs[0]["containerID"].get<std::string>().substr(6), {.argv = argv});
+    if (!proc) return "exec: " + proc.error().message();
+    std::string out;
+    char buf[4096];
+    for (ssize_t n; (n = ::read(proc->stdout_fd(), buf, sizeof buf)) > 0;) out.append(buf, static_cast<size_t>(n));
+    (void)proc->wait(5s);
+    return out;
+  }
 
   KubeCluster k_;
   testing::TempDir dir_{"v6k-agent-pods"};
+  const std::string pod_root_ = "/run/v6kt-pm-" + std::to_string(::getpid());
   std::string prefix_;
   std::shared_ptr<kube::Client> client_;
   std::unique_ptr<CniNetwork> cni_;
@@ -170,6 +179,50 @@ TEST_F(PodManagerTest, UnknownImageIsErrImagePull) {
   json p = get("ghost");
   EXPECT_NE(p["status"]["containerStatuses"][0]["state"]["waiting"].value("message", "").find("not found"),
             std::string::npos);
+}
+
+TEST_F(PodManagerTest, ContainersSeeTheirResolvConfAndHosts) {
+  const std::string pods = "/api/v1/namespaces/default/pods";
+  ASSERT_TRUE(client_->create(pods, pod("dns", "public.ecr.aws/z9d2n7e1/nginx:1.19.5")));
+  json custom = pod("custom", "public.ecr.aws/z9d2n7e1/nginx:1.19.5");
+  custom["spec"]["dnsPolicy"] = "None";
+  custom["spec"]["dnsConfig"] = {{"nameservers", json::array({"2001:db8::53"})},
+                                 {"searches", json::array({"corp.example"})},
+                                 {"options", json::array({{{"name", "ndots"}, {"value", "2"}}, {{"name", "edns0"}}})}};
+  custom["spec"]["hostname"] = "web-0";
+  custom["spec"]["subdomain"] = "web";
+  custom["spec"]["hostAliases"] = json::array({{{"ip", "2001:db8::99"}, {"hostnames", json::array({"a.example", "b.example"})}}});
+  ASSERT_TRUE(client_->create(pods, custom));
+  for (const char* name : {"dns", "custom"})
+    ASSERT_TRUE(eventually([&] {
+      auto p = get(name);
+      return p.is_object() && p["status"].is_object() && p["status"].value("phase", "") == "Running";
+    })) << get(name).dump();
+
+  EXPECT_EQ(exec_in("dns", {"cat", "/etc/resolv.conf"}),
+            "nameserver fd12:3456:789a::a\nsearch default.svc.cluster.local svc.cluster.local cluster.local\n"
+            "options ndots:5\n");
+  const std::string ip = get("dns")["status"]["podIP"];
+  const std::string managed =
+      "# Kubernetes-managed hosts file.\n127.0.0.1\tlocalhost\n::1\tlocalhost ip6-localhost ip6-loopback\n"
+      "fe00::0\tip6-localnet\nfe00::0\tip6-mcastprefix\nfe00::1\tip6-allnodes\nfe00::2\tip6-allrouters\n";
+  EXPECT_EQ(exec_in("dns", {"cat", "/etc/hosts"}), managed + ip + "\tdns\n");
+
+  EXPECT_EQ(exec_in("custom", {"cat", "/etc/resolv.conf"}),
+            "nameserver 2001:db8::53\nsearch corp.example\noptions ndots:2 edns0\n");
+  const std::string ip2 = get("custom")["status"]["podIP"];
+  EXPECT_EQ(exec_in("custom", {"cat", "/etc/hosts"}),
+            managed + ip2 + "\tweb-0.web.default.svc.cluster.local\tweb-0\n\n# Entries added by HostAliases.\n"
+                            "2001:db8::99\ta.example\tb.example\n");
+  // Read-only in the container.
+  EXPECT_EQ(exec_in("dns", {"sh", "-c", "echo x >> /etc/resolv.conf 2>/dev/null || echo refused"}), "refused\n");
+
+  // Deleting the pod removes its files.
+  const std::string uid = get("dns")["metadata"]["uid"];
+  EXPECT_TRUE(std::filesystem::exists(pod_root_ + "/" + uid + "/resolv.conf"));
+  auto del = k_.kubectl({"delete", "pod", "dns", "--timeout=20s"});
+  EXPECT_EQ(del.out, "pod \"dns\" deleted\n") << del.err;
+  EXPECT_FALSE(std::filesystem::exists(pod_root_ + "/" + uid));
 }
 
 }  // namespace

@@ -5,6 +5,7 @@
 #include <unistd.h>
 
 #include <chrono>
+#include <fstream>
 #include <regex>
 #include <sstream>
 #include <thread>
@@ -97,6 +98,25 @@ TEST(Runtime, HostnameAndPidNamespaceAndReadOnlyHostView) {
   EXPECT_EQ(slurp(lab.root() + "/root/containers/" + c->id + "/scratch/x"), "hi\n");
   struct stat st {};
   EXPECT_NE(::stat("/tmp/x", &st) == 0 && slurp("/tmp/x") == "hi\n", true);
+}
+
+TEST(Runtime, MountsFromUnderTmpSurviveTheScratchOverTmp) {
+  NEED_ROOT();
+  // The pod's files (resolv.conf, hosts) live in the state dir, which may be under /tmp:
+  // the container's own /tmp must not hide them before they are bound.
+  ASSERT_EQ(lab.root().rfind("/tmp/", 0), 0u) << "the lab's root is expected under /tmp";
+  const std::string file = lab.root() + "/resolv.conf";
+  {
+    std::ofstream(file) << "nameserver fd00::a\n";
+  }
+  auto sb = lab.sandbox("dns-0");
+  ContainerSpec spec = shell("app", "exec sleep 3600");
+  spec.mounts.push_back({.host_path = file, .container_path = "/etc/resolv.conf"});
+  auto c = lab.rt().start_container(sb.id, spec, lab.log("app"));
+  ASSERT_TRUE(c) << c.error().message();
+  EXPECT_EQ(exec(lab.rt(), c->id, {"cat", "/etc/resolv.conf"}).out, "nameserver fd00::a\n");
+  auto ro = exec(lab.rt(), c->id, {"sh", "-c", "echo x >> /etc/resolv.conf"});
+  EXPECT_NE(ro.code, 0) << "a read-only mount";
 }
 
 TEST(Runtime, EnvArgsWorkingDirAndImageDefaults) {

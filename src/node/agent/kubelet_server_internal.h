@@ -1,0 +1,63 @@
+// Internal to the kubelet endpoint (kubelet_server*.cc): the server's state, shared by the
+// request handling (kubelet_server.cc) and the exec sessions (kubelet_server_exec.cc).
+#pragma once
+
+#include <atomic>
+#include <chrono>
+#include <expected>
+#include <functional>
+#include <map>
+#include <memory>
+#include <mutex>
+#include <optional>
+#include <string>
+#include <thread>
+#include <vector>
+
+#include "http/message.h"
+#include "http/server.h"
+#include "node/agent/kubelet_server.h"
+#include "node/agent/kubelet_server_query.h"
+
+namespace v6k::node {
+
+struct FoundContainer {
+  runtime::ContainerStatus current;
+  std::optional<runtime::ContainerStatus> previous;  // the one it replaced, if still listed
+};
+
+struct KubeletServer::Impl {
+  KubeletServerOptions o;
+  std::string ca_pem;
+  std::unique_ptr<http::Server> http;
+  std::atomic<bool> stopping{false};
+
+  struct CachedUser {
+    bool authenticated = false;
+    std::string name;
+    std::vector<std::string> groups;
+    std::chrono::steady_clock::time_point expires;
+  };
+  std::mutex auth_mu;
+  std::map<std::string, CachedUser> auth_cache;  // by token
+
+  struct Worker {
+    std::thread thread;
+    std::shared_ptr<std::atomic<bool>> done;
+  };
+  std::mutex work_mu;
+  std::vector<Worker> workers;
+
+  http::Response handle(const http::Request& req);
+  // Who the request's bearer token belongs to, or the 401/403 answer.
+  std::optional<http::Response> check_access(const http::Request& req);
+  std::expected<FoundContainer, http::Response> find(const KubeletPath& p) const;
+  http::Response serve_logs(const http::Request& req, const KubeletPath& p);
+  http::Response serve_exec(const http::Request& req, const KubeletPath& p);  // kubelet_server_exec.cc
+
+  // Runs `fn` on a thread that stop() joins (fn must watch `stopping`).
+  void spawn(std::function<void()> fn);
+  void join_workers();
+};
+
+}  // namespace v6k::node
