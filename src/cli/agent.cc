@@ -46,6 +46,8 @@ int agent(const DaemonOptions& d, const AgentOptions& o) {
     std::fprintf(stderr, "v6k agent %s: %s\n", o.instance_id.c_str(), m.c_str());
     return 1;
   };
+  // A plugin that exits without reading its stdin must not take the agent with it.
+  ::signal(SIGPIPE, SIG_IGN);
   auto access = aws::load_region_access(d.state_dir);
   if (!access) return die(access.error().message());
   aws::Ec2Client ec2(aws::Ec2ClientOptions::from(*access));

@@ -2,14 +2,18 @@
 
 #include <fcntl.h>
 #include <poll.h>
+#include <pthread.h>
 #include <sched.h>
 #include <signal.h>
+#include <spawn.h>
 #include <sys/wait.h>
 #include <unistd.h>
 
 #include <cstring>
+#include <optional>
 
 #include "common/unique_fd.h"
+#include "netlink/netns.h"
 
 namespace v6k::node {
 
@@ -34,8 +38,39 @@ json CniNetwork::plugin_config(const json* prev_result) const {
 
 namespace {
 
+// SIGPIPE blocked on this thread for a scope; one raised meanwhile (a plugin that exits
+// without reading its stdin) is consumed, so the write fails with EPIPE instead of
+// killing the process, whatever the process's own SIGPIPE disposition.
+class NoSigpipe {
+ public:
+  NoSigpipe() {
+    sigemptyset(&pipe_);
+    sigaddset(&pipe_, SIGPIPE);
+    pthread_sigmask(SIG_BLOCK, &pipe_, &old_);
+    was_pending_ = pending();
+  }
+  ~NoSigpipe() {
+    if (!was_pending_ && pending()) {
+      timespec zero{};
+      while (sigtimedwait(&pipe_, nullptr, &zero) == -1 && errno == EINTR) {
+      }
+    }
+    pthread_sigmask(SIG_SETMASK, &old_, nullptr);
+  }
+
+ private:
+  bool pending() const {
+    sigset_t p;
+    sigpending(&p);
+    return sigismember(&p, SIGPIPE) == 1;
+  }
+  sigset_t pipe_, old_;
+  bool was_pending_ = false;
+};
+
 // Writes all of `data` to fd; reads everything from out_fd until EOF.
 bool pump(int in_fd, const std::string& data, int out_fd, std::string& out) {
+  NoSigpipe no_sigpipe;
   size_t written = 0;
   bool in_open = true;
   if (data.empty()) {
@@ -68,11 +103,11 @@ bool pump(int in_fd, const std::string& data, int out_fd, std::string& out) {
 
 Result<std::string> CniNetwork::invoke(const std::string& command, const Attachment& a, const json& config) const {
   const std::string what = "CNI " + command + " " + a.container_id;
-  UniqueFd node_ns;
+  std::optional<netlink::NetNs> node_ns;
   if (!o_.node_netns.empty()) {
-    int fd = ::open(o_.node_netns.c_str(), O_RDONLY | O_CLOEXEC);
-    if (fd < 0) return fail_errno(what + ": opening the node namespace " + o_.node_netns);
-    node_ns = UniqueFd(fd);
+    auto ns = netlink::NetNs::open(o_.node_netns);
+    if (!ns) return fail(std::move(ns.error()).wrap(what + ": opening the node namespace " + o_.node_netns));
+    node_ns = std::move(*ns);
   }
   int in[2], out[2];
   if (::pipe2(in, O_CLOEXEC) != 0) return fail_errno(what + ": pipe");
@@ -96,15 +131,33 @@ Result<std::string> CniNetwork::invoke(const std::string& command, const Attachm
   envp.push_back(nullptr);
   std::string plugin = o_.plugin;
   char* argv[] = {plugin.data(), nullptr};
-  pid_t pid = ::fork();
-  if (pid < 0) return fail_errno(what + ": fork");
-  if (pid == 0) {
-    // The plugin runs inside the node's network namespace, as it would on a real node.
-    if (node_ns.get() >= 0 && ::setns(node_ns.get(), CLONE_NEWNET) != 0) ::_exit(126);
-    ::dup2(in[0], 0);
-    ::dup2(out[1], 1);
-    ::execve(plugin.c_str(), argv, envp.data());
-    ::_exit(127);
+  // The plugin runs inside the node's network namespace, as it would on a real node: this
+  // thread enters it for the spawn only, and the child inherits it. posix_spawn (vfork
+  // underneath) rather than fork(): copying the agent's page tables per pod cost more than
+  // the plugin's whole run.
+  posix_spawn_file_actions_t actions;
+  posix_spawn_file_actions_init(&actions);
+  posix_spawn_file_actions_adddup2(&actions, in[0], 0);
+  posix_spawn_file_actions_adddup2(&actions, out[1], 1);
+  pid_t pid = 0;
+  int spawn_error = 0;
+  {
+    std::optional<netlink::NetNsScope> inside;
+    if (node_ns) {
+      auto scope = netlink::NetNsScope::enter(*node_ns);
+      if (!scope) {
+        posix_spawn_file_actions_destroy(&actions);
+        for (int fd : {in[0], in[1], out[0], out[1]}) ::close(fd);
+        return fail(std::move(scope.error()).wrap(what + ": cannot enter " + o_.node_netns));
+      }
+      inside.emplace(std::move(*scope));
+    }
+    spawn_error = ::posix_spawn(&pid, plugin.c_str(), &actions, nullptr, argv, envp.data());
+  }
+  posix_spawn_file_actions_destroy(&actions);
+  if (spawn_error != 0) {
+    for (int fd : {in[0], in[1], out[0], out[1]}) ::close(fd);
+    return fail(Error::from_errno(spawn_error, what + ": cannot run " + o_.plugin));
   }
   ::close(in[0]);
   ::close(out[1]);
@@ -117,8 +170,6 @@ Result<std::string> CniNetwork::invoke(const std::string& command, const Attachm
   }
   if (!ok) return fail(Error::from_errno(ETIMEDOUT, what, "the plugin did not finish within 30 s"));
   if (WIFEXITED(status) && WEXITSTATUS(status) == 0) return stdout_text;
-  if (WIFEXITED(status) && WEXITSTATUS(status) == 126) return fail_invalid(what + ": cannot enter " + o_.node_netns);
-  if (WIFEXITED(status) && WEXITSTATUS(status) == 127) return fail_invalid(what + ": cannot run " + o_.plugin);
   // A CNI error result: {"cniVersion","code","msg","details"}.
   auto err = json::parse(stdout_text, nullptr, false);
   if (err.is_object() && err.contains("code")) {

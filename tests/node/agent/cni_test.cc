@@ -88,5 +88,20 @@ TEST_F(CniInvokerTest, PluginErrorsCarryCodeAndMessage) {
   EXPECT_NE(m.error().message().find("cannot run /nonexistent/v6k-cni"), std::string::npos) << m.error().message();
 }
 
+TEST_F(CniInvokerTest, APluginThatIgnoresItsStdinFailsTheCallNotTheProcess) {
+  // /bin/true exits at once; a config larger than a pipe's buffer makes the write hit
+  // the closed pipe (SIGPIPE, whose default would kill this test process).
+  json big = net_->conflist();
+  big["plugins"][0]["padding"] = std::string(1 << 20, 'x');
+  CniNetwork quitter({.plugin = "/bin/true", .node_netns = "/var/run/netns/" + prefix_ + "node", .conflist = big});
+  auto r = quitter.add(pod("pod1"));
+  ASSERT_FALSE(r);  // exit 0 but no result
+  EXPECT_NE(r.error().message().find("not JSON"), std::string::npos) << r.error().message();
+  CniNetwork failer({.plugin = "/bin/false", .node_netns = "/var/run/netns/" + prefix_ + "node", .conflist = big});
+  auto f = failer.add(pod("pod1"));
+  ASSERT_FALSE(f);
+  EXPECT_NE(f.error().message().find("the plugin failed (status 256)"), std::string::npos) << f.error().message();
+}
+
 }  // namespace
 }  // namespace v6k::node
