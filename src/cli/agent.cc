@@ -41,6 +41,21 @@ std::string recorded_ns_prefix(const DaemonOptions& d) {
 
 }  // namespace
 
+std::string region_run_dir(const std::string& state_dir) {
+  std::error_code ec;
+  std::string key = std::filesystem::weakly_canonical(state_dir, ec).string();
+  if (ec) key = state_dir;
+  uint64_t h = 1469598103934665603ull;  // FNV-1a 64
+  for (unsigned char c : key) h = (h ^ c) * 1099511628211ull;
+  char hex[17];
+  std::snprintf(hex, sizeof hex, "%016llx", static_cast<unsigned long long>(h));
+  return std::string("/run/v6k/") + hex;
+}
+
+std::string agent_run_dir(const std::string& state_dir, const std::string& instance_id) {
+  return region_run_dir(state_dir) + "/" + instance_id;
+}
+
 int agent(const DaemonOptions& d, const AgentOptions& o) {
   auto die = [&](const std::string& m) {
     std::fprintf(stderr, "v6k agent %s: %s\n", o.instance_id.c_str(), m.c_str());
@@ -90,7 +105,8 @@ int agent(const DaemonOptions& d, const AgentOptions& o) {
   std::string self = std::filesystem::canonical("/proc/self/exe", ec).string();
   node::CniNetwork cni({.plugin = std::filesystem::path(self).parent_path().string() + "/v6k-cni",
                         .node_netns = node_netns, .conflist = conflist});
-  auto rt = node::runtime::Runtime::open({.root = dir + "/runtime"});
+  const std::string run_dir = agent_run_dir(d.state_dir, o.instance_id);
+  auto rt = node::runtime::Runtime::open({.root = run_dir + "/runtime"});
   if (!rt) return die(rt.error().message());
   std::printf("v6k agent %s: node %s, pods from %s, node namespace %s\n", o.instance_id.c_str(),
               id->node_name.c_str(), id->pod_prefix.c_str(), node_netns.c_str());
@@ -108,7 +124,7 @@ int agent(const DaemonOptions& d, const AgentOptions& o) {
                                        .netns_prefix = prefix, .cni = &cni, .runtime = &*rt,
                                        .log_root = dir + "/pods", .cluster_dns = cluster_dns,
                                        .cluster_domain = o.cluster_domain, .resolv_conf = "/etc/resolv.conf",
-                                       .pod_root = dir + "/pod-files"});
+                                       .pod_root = run_dir + "/pod-files"});
   if (!pods) return die(pods.error().message());
   // Services and cluster DNS. The service CIDR lives with the control plane (maybe on
   // another machine), so it comes as a flag; without it the node has neither.

@@ -28,4 +28,13 @@ struct AgentOptions {
 
 int agent(const DaemonOptions& d, const AgentOptions& o);
 
+// Where an agent keeps what only lives as long as the machine's boot — the runtime's
+// per-container state and the pods' resolv.conf/hosts: on tmpfs under /run, as containerd
+// keeps /run/containerd (creating files there costs a fraction of what it costs on disk,
+// and pod startup creates many). One directory per region state dir and instance:
+// /run/v6k/<hash of the state dir>/<instance-id>.
+std::string agent_run_dir(const std::string& state_dir, const std::string& instance_id);
+// The part of /run/v6k that belongs to this state dir (what `v6k down --purge` removes).
+std::string region_run_dir(const std::string& state_dir);
+
 }  // namespace v6k::cli

@@ -1,5 +1,7 @@
 #include "cli/daemon.h"
 
+#include "cli/agent.h"
+
 #include <fcntl.h>
 #include <sched.h>
 #include <signal.h>
@@ -268,8 +270,9 @@ int down(const DaemonOptions& o, bool purge) {
   // agents). Stop them before their namespaces go; the next `up` runs them again.
   std::error_code ec_agents;
   for (const auto& entry : std::filesystem::directory_iterator(o.state_dir + "/agents", ec_agents)) {
-    if (!std::filesystem::is_directory(entry.path() / "runtime")) continue;
-    auto rt = node::runtime::Runtime::open({.root = (entry.path() / "runtime").string()});
+    const std::string root = agent_run_dir(o.state_dir, entry.path().filename().string()) + "/runtime";
+    if (!std::filesystem::is_directory(root)) continue;
+    auto rt = node::runtime::Runtime::open({.root = root});
     if (!rt) continue;
     auto sandboxes = rt->list_sandboxes();
     if (!sandboxes) continue;
@@ -290,6 +293,7 @@ int down(const DaemonOptions& o, bool purge) {
   std::printf("Removed the region's namespaces (%s*).\n", recorded_prefix(o).c_str());
   if (purge) {
     std::error_code ec;
+    std::filesystem::remove_all(region_run_dir(o.state_dir), ec);  // the agents' /run state
     std::filesystem::remove_all(o.state_dir, ec);
     if (ec) {
       std::fprintf(stderr, "v6k down: removing %s: %s\n", o.state_dir.c_str(), ec.message().c_str());
