@@ -14,10 +14,6 @@ using nlohmann::json;
 
 namespace {
 
-#define V6K_EKS_TRY(var, expr)            \
-  auto var = (expr);                      \
-  if (!var) return std::unexpected(var.error())
-
 constexpr const char* kNamePattern = "^[0-9A-Za-z][A-Za-z0-9\\-_]*";
 
 json default_logging() {

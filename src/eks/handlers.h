@@ -17,6 +17,11 @@
 #include "http/message.h"
 #include "store/store.h"
 
+// Unwraps a validation step's result into `var`, or returns its error reply.
+#define V6K_EKS_TRY(var, expr) \
+  auto var = (expr);           \
+  if (!var) return std::unexpected(var.error())
+
 namespace v6k::eks {
 
 struct ApiError {

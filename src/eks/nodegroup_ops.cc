@@ -14,10 +14,6 @@ using nlohmann::json;
 
 namespace {
 
-#define V6K_EKS_TRY(var, expr)            \
-  auto var = (expr);                      \
-  if (!var) return std::unexpected(var.error())
-
 ApiError nodegroup_not_found(const std::string& cluster, const std::string& name) {
   return ApiError{404, "ResourceNotFoundException", "No node group found for name: " + name + ".", cluster, name};
 }

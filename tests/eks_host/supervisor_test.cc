@@ -9,6 +9,7 @@
 #include <thread>
 
 #include "eks/host/supervisor.h"
+#include "support/eventually.h"
 #include "support/temp_dir.h"
 
 namespace v6k::eks::host {
@@ -16,15 +17,7 @@ namespace {
 
 using namespace std::chrono_literals;
 
-template <class Pred>
-bool eventually(Pred p, std::chrono::milliseconds limit = 10s) {
-  auto end = std::chrono::steady_clock::now() + limit;
-  while (std::chrono::steady_clock::now() < end) {
-    if (p()) return true;
-    std::this_thread::sleep_for(20ms);
-  }
-  return p();
-}
+using testing::eventually;
 
 std::string slurp(const std::string& path) {
   std::ifstream in(path);
