@@ -162,7 +162,10 @@ Result<> StartupLab::add_node(const LabOptions& o, const std::string& name, cons
       .node_netns = "/var/run/netns/" + n.netns_name,
       // No IPv4 egress: the kernel floor does the IPv6 datapath only, the same work.
       .conflist = node::node_conflist({.pod_prefix = pod_prefix, .data_dir = root + "/ipam", .cooldown_seconds = 0})});
-  auto rt = node::runtime::Runtime::open({.root = root + "/runtime", .cgroup_group = ""});
+  // The shim built beside the plugin (<build>/cmd), as `v6k agent` finds it beside itself.
+  std::string shim = o.cni_plugin.substr(0, o.cni_plugin.rfind('/') + 1) + "v6k-shim";
+  if (::access(shim.c_str(), X_OK) != 0) shim.clear();
+  auto rt = node::runtime::Runtime::open({.root = root + "/runtime", .cgroup_group = "", .shim_path = shim});
   if (!rt) return fail(std::move(rt.error()));
   n.rt = std::make_unique<node::runtime::Runtime>(std::move(*rt));
   auto pm = node::PodManager::start({.client = client_,

@@ -100,6 +100,7 @@ Result<ContainerStatus> Runtime::start_container(const std::string& sandbox_id, 
   rec.created_ns = realtime_ns();
 
   detail::LaunchPlan plan;
+  plan.shim_path = options_.shim_path;
   plan.working_dir = rec.working_dir;
   if (plan.working_dir.empty() || plan.working_dir[0] != '/')
     return fail_invalid(what + ": working directory \"" + plan.working_dir + "\" is not absolute");

@@ -5,9 +5,11 @@
 #include <poll.h>
 #include <sched.h>
 #include <signal.h>
+#include <spawn.h>
 #include <string.h>
 #include <sys/mount.h>
 #include <sys/prctl.h>
+#include <sys/socket.h>
 #include <sys/stat.h>
 #include <sys/syscall.h>
 #include <sys/uio.h>
@@ -339,10 +341,30 @@ void write_exit_record(const LaunchPlan& plan, int status) {
   ::_exit(0);
 }
 
-}  // namespace
+// Detaches from the caller (stdio, session), then forks the shim and exits at once, so
+// the shim is orphaned to init and outlives whoever started it.
+[[noreturn]] void helper_main(const LaunchPlan& plan, const Prepared& p, int netns_fd, int log_fd, int sync_w) {
+  int keep[] = {netns_fd, log_fd, sync_w};
+  close_fds_except(keep, 3);
+  // The shim must not hold the agent's stdio (a test runner would wait for its EOF).
+  int null_fd = ::open("/dev/null", O_RDWR);
+  if (null_fd >= 0) {
+    ::dup2(null_fd, 0);
+    ::dup2(null_fd, 1);
+    ::dup2(null_fd, 2);
+    if (null_fd > 2) ::close(null_fd);
+  }
+  ::setsid();
+  pid_t shim = ::fork();
+  if (shim < 0) {
+    write_all(sync_w, "Efork of the shim", 17);
+    ::_exit(1);
+  }
+  if (shim > 0) ::_exit(0);
+  shim_main(plan, p, netns_fd, log_fd, sync_w);
+}
 
-Result<Launched> launch_container(const LaunchPlan& plan) {
-  if (plan.argv.empty()) return fail_invalid("no command to run");
+Prepared prepare(const LaunchPlan& plan) {
   Prepared p;
   for (const auto& a : plan.argv) p.argv.push_back(const_cast<char*>(a.c_str()));
   p.argv.push_back(nullptr);
@@ -350,6 +372,42 @@ Result<Launched> launch_container(const LaunchPlan& plan) {
   p.env.push_back(nullptr);
   for (const auto& d : plan.path_dirs) p.path_dirs.push_back(d.c_str());
   p.path_dirs.push_back(nullptr);
+  return p;
+}
+
+}  // namespace
+
+int shim_exec_main() {
+  constexpr int kSync = 3;
+  std::string text;
+  char buf[16384];
+  for (;;) {
+    ssize_t n = ::read(0, buf, sizeof buf);
+    if (n < 0 && errno == EINTR) continue;
+    if (n <= 0) break;
+    text.append(buf, static_cast<size_t>(n));
+  }
+  auto plan = decode_plan(text);
+  if (!plan) {
+    std::string m = "Eshim: " + plan.error().message();
+    write_all(kSync, m.data(), m.size());
+    return 1;
+  }
+  Prepared p = prepare(*plan);
+  int netns = ::open(plan->netns_path.c_str(), O_RDONLY | O_CLOEXEC);
+  int log = ::open(plan->log_path.c_str(), O_WRONLY | O_APPEND | O_CREAT | O_CLOEXEC, 0640);
+  if (netns < 0 || log < 0) {
+    std::string m = std::string("Eshim: opening ") + (netns < 0 ? plan->netns_path : plan->log_path) + ": " +
+                    strerrordesc_np(errno);
+    write_all(kSync, m.data(), m.size());
+    return 1;
+  }
+  helper_main(*plan, p, netns, log, kSync);
+}
+
+Result<Launched> launch_container(const LaunchPlan& plan) {
+  if (plan.argv.empty()) return fail_invalid("no command to run");
+  Prepared p = prepare(plan);
 
   UniqueFd netns(::open(plan.netns_path.c_str(), O_RDONLY | O_CLOEXEC));
   if (!netns) return fail_errno("opening network namespace " + plan.netns_path);
@@ -359,27 +417,34 @@ Result<Launched> launch_container(const LaunchPlan& plan) {
   if (::pipe2(sync, O_CLOEXEC) < 0) return fail_errno("pipe");
   UniqueFd sync_r(sync[0]), sync_w(sync[1]);
 
-  pid_t helper = ::fork();
-  if (helper < 0) return fail_errno("fork");
-  if (helper == 0) {
-    int keep[] = {netns.get(), log.get(), sync_w.get()};
-    close_fds_except(keep, 3);
-    // The shim must not hold the agent's stdio (a test runner would wait for its EOF).
-    int null_fd = ::open("/dev/null", O_RDWR);
-    if (null_fd >= 0) {
-      ::dup2(null_fd, 0);
-      ::dup2(null_fd, 1);
-      ::dup2(null_fd, 2);
-      if (null_fd > 2) ::close(null_fd);
+  pid_t helper = 0;
+  if (!plan.shim_path.empty()) {
+    // A small executable of its own: its forks copy little, unlike a fork of the agent.
+    int sv[2];
+    if (::socketpair(AF_UNIX, SOCK_STREAM | SOCK_CLOEXEC, 0, sv) < 0) return fail_errno("socketpair");
+    UniqueFd plan_r(sv[0]), plan_w(sv[1]);
+    posix_spawn_file_actions_t actions;
+    posix_spawn_file_actions_init(&actions);
+    posix_spawn_file_actions_adddup2(&actions, plan_r.get(), 0);
+    posix_spawn_file_actions_adddup2(&actions, sync_w.get(), 3);
+    std::string shim = plan.shim_path;
+    char* shim_argv[] = {shim.data(), nullptr};
+    char* shim_env[] = {nullptr};
+    int err = ::posix_spawn(&helper, shim.c_str(), &actions, nullptr, shim_argv, shim_env);
+    posix_spawn_file_actions_destroy(&actions);
+    if (err != 0) return fail(Error::from_errno(err, "starting the shim " + plan.shim_path));
+    plan_r.reset();
+    const std::string text = encode_plan(plan);
+    for (size_t off = 0; off < text.size();) {
+      ssize_t n = ::send(plan_w.get(), text.data() + off, text.size() - off, MSG_NOSIGNAL);
+      if (n < 0 && errno == EINTR) continue;
+      if (n <= 0) break;  // the shim died: its report (or its absence) says why
+      off += static_cast<size_t>(n);
     }
-    ::setsid();
-    pid_t shim = ::fork();
-    if (shim < 0) {
-      write_all(sync_w.get(), "Efork of the shim", 17);
-      ::_exit(1);
-    }
-    if (shim > 0) ::_exit(0);
-    shim_main(plan, p, netns.get(), log.get(), sync_w.get());
+  } else {
+    helper = ::fork();
+    if (helper < 0) return fail_errno("fork");
+    if (helper == 0) helper_main(plan, p, netns.get(), log.get(), sync_w.get());
   }
   sync_w.reset();
   int status = 0;

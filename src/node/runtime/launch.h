@@ -2,7 +2,8 @@
 //
 // Process tree (the agent may die and restart; nothing here depends on it staying):
 //
-//   agent ──fork──▶ helper ──fork──▶ shim (setsid; orphaned when helper exits at once)
+//   agent ──spawn──▶ v6k-shim ──fork──▶ shim (setsid; orphaned when v6k-shim exits at once)
+//   (without a v6k-shim executable: agent ──fork──▶ helper ──fork──▶ shim, the same below)
 //                                     │ unshare(PID) + fork
 //                                     ▼
 //                              container init: pid 1 of a new PID namespace; setns(pod
@@ -20,6 +21,7 @@
 
 #include <cstdint>
 #include <string>
+#include <string_view>
 #include <vector>
 
 #include "common/result.h"
@@ -47,7 +49,17 @@ struct LaunchPlan {
   std::vector<std::string> cgroup_procs;   // ".../cgroup.procs" files to join
   std::string log_path;
   std::string exit_path;                   // exit record written by the shim
+  std::string shim_path;                   // exec'd v6k-shim; "" = fork this process instead
 };
+
+// The v6k-shim executable next to this program or in $V6K_BUILD_DIR/cmd, or "".
+std::string find_shim();
+// The plan as the agent hands it to v6k-shim (JSON), and back.
+std::string encode_plan(const LaunchPlan& plan);
+Result<LaunchPlan> decode_plan(std::string_view text);
+// v6k-shim's main: reads the plan from stdin, reports on fd 3 exactly as the forked
+// helper does, and exits at once, leaving the shim running.
+int shim_exec_main();
 
 struct Launched {
   pid_t pid = 0;          // container init, in the host PID namespace

@@ -67,6 +67,7 @@ std::string_view to_string(ContainerState s) { return s == ContainerState::kRunn
 Result<Runtime> Runtime::open(RuntimeOptions options) {
   for (const char* sub : {"/sandboxes", "/containers", "/images"})
     V6K_TRY(make_dirs(options.root + sub, 0711), "opening runtime root " + options.root);
+  if (options.shim_path.empty()) options.shim_path = detail::find_shim();
   Runtime rt(std::move(options));
   auto applets = prepare_busybox_applets(rt.options_.root + "/images/busybox-applets");
   if (applets && *applets) rt.applet_dir_ = rt.options_.root + "/images/busybox-applets";

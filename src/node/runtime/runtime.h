@@ -40,6 +40,10 @@ namespace v6k::node::runtime {
 struct RuntimeOptions {
   std::string root = "/var/lib/v6k/runtime";
   std::string cgroup_group = "v6k";  // under the caller's own cgroup; "" disables cgroups
+  // The `v6k-shim` executable that starts and minds each container. "" = look next to
+  // this program, then in $V6K_BUILD_DIR/cmd; when there is none, the shim is a fork of
+  // this process instead (slower: the fork copies this whole process, twice).
+  std::string shim_path;
 };
 
 struct SandboxConfig {

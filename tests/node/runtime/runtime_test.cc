@@ -5,6 +5,8 @@
 #include <unistd.h>
 
 #include <chrono>
+#include <cstdlib>
+#include <filesystem>
 #include <fstream>
 #include <regex>
 #include <sstream>
@@ -117,6 +119,47 @@ TEST(Runtime, MountsFromUnderTmpSurviveTheScratchOverTmp) {
   EXPECT_EQ(exec(lab.rt(), c->id, {"cat", "/etc/resolv.conf"}).out, "nameserver fd00::a\n");
   auto ro = exec(lab.rt(), c->id, {"sh", "-c", "echo x >> /etc/resolv.conf"});
   EXPECT_NE(ro.code, 0) << "a read-only mount";
+}
+
+// The parent of a container's init: its shim.
+std::string shim_exe_of(pid_t container_pid) {
+  std::ifstream stat("/proc/" + std::to_string(container_pid) + "/stat");
+  std::string text((std::istreambuf_iterator<char>(stat)), std::istreambuf_iterator<char>());
+  auto close = text.rfind(')');
+  std::istringstream rest(text.substr(close + 2));
+  std::string state;
+  pid_t ppid = 0;
+  rest >> state >> ppid;
+  std::error_code ec;
+  return std::filesystem::read_symlink("/proc/" + std::to_string(ppid) + "/exe", ec).string();
+}
+
+TEST(Runtime, TheShimIsASmallExecutableOfItsOwnWithAForkFallback) {
+  NEED_ROOT();
+  auto sb = lab.sandbox("shim-0");
+  auto c = lab.rt().start_container(sb.id, shell("app", "exec sleep 3600"), lab.log("app"));
+  ASSERT_TRUE(c) << c.error().message();
+  auto st = lab.rt().status(c->id);
+  ASSERT_TRUE(st) << st.error().message();
+  std::string exe = shim_exe_of(st->pid);
+  EXPECT_EQ(exe.substr(exe.rfind('/') + 1), "v6k-shim") << exe;
+
+  // Without a v6k-shim executable the shim is a fork of this process, and still works.
+  std::string build = std::getenv("V6K_BUILD_DIR") ? std::getenv("V6K_BUILD_DIR") : "";
+  ::unsetenv("V6K_BUILD_DIR");
+  auto forked = Runtime::open({.root = lab.root() + "/root-fork", .cgroup_group = ""});
+  if (!build.empty()) ::setenv("V6K_BUILD_DIR", build.c_str(), 1);
+  ASSERT_TRUE(forked) << forked.error().message();
+  auto sb2 = forked->create_sandbox(sb.config);
+  ASSERT_TRUE(sb2) << sb2.error().message();
+  auto c2 = forked->start_container(sb2->id, shell("app", "echo forked; exec sleep 3600"), lab.log("forked"));
+  ASSERT_TRUE(c2) << c2.error().message();
+  auto st2 = forked->status(c2->id);
+  ASSERT_TRUE(st2);
+  std::error_code ec;
+  EXPECT_EQ(shim_exe_of(st2->pid), std::filesystem::read_symlink("/proc/self/exe", ec).string());
+  EXPECT_EQ(exec(*forked, c2->id, {"hostname"}).out, "shim-0\n");
+  forked->remove_sandbox(sb2->id, 0ms);
 }
 
 TEST(Runtime, EnvArgsWorkingDirAndImageDefaults) {
