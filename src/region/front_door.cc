@@ -9,6 +9,7 @@
 #include "aws/rest_json.h"
 #include "aws/xml.h"
 #include "ec2/resources.h"
+#include "region/iam_records.h"
 
 namespace v6k::region {
 
@@ -91,7 +92,13 @@ http::Response FrontDoor::sts(const http::Request& r, const aws::Caller& caller,
   w.start("GetCallerIdentityResponse", kStsNamespace);
   w.start("GetCallerIdentityResult");
   w.leaf("Arn", caller.credentials.principal_arn);
-  w.leaf("UserId", caller.credentials.access_key_id);
+  // An IAM user's unique id ("AIDA…"), as AWS reports it; the key id when the user has
+  // no record yet (v6k-admin's is made on the first IAM call).
+  std::string user_id = caller.credentials.access_key_id;
+  const std::string& arn = caller.credentials.principal_arn;
+  if (auto at = arn.find(":user/"); at != std::string::npos)
+    if (auto u = iam::find_user(store_, arn.substr(arn.rfind('/') + 1)); u && *u) user_id = (*u)->id;
+  w.leaf("UserId", user_id);
   w.leaf("Account", caller.credentials.account_id);
   w.end();
   w.start("ResponseMetadata");

@@ -159,6 +159,7 @@ TEST(IamCli, UsersKeysAndWhoMayCallIam) {
   json who = r.ok({"sts", "get-caller-identity"}, id1, secret1);
   EXPECT_EQ(who["Arn"], arn("user/alice"));
   EXPECT_EQ(who["Account"], kAccount);
+  EXPECT_EQ(who["UserId"], user_id) << "the user's AIDA… id, as AWS reports it";
   EXPECT_TRUE(r.ok({"ec2", "describe-vpcs"}, id1, secret1)["Vpcs"].is_array());
   EXPECT_TRUE(r.ok({"eks", "list-clusters"}, id1, secret1)["clusters"].is_array());
 
