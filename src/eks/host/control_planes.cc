@@ -10,6 +10,7 @@
 
 #include "common/unique_fd.h"
 #include "eks/host/aws_auth.h"
+#include "eks/validate.h"
 #include "http/message.h"
 #include "kube/apiserver/apiserver.h"
 #include "kube/client/kubeconfig.h"
@@ -47,9 +48,6 @@ Result<uint16_t> free_loopback_port() {
   return fail_invalid("no loopback port is free on both [::1] and 127.0.0.1");
 }
 
-// "1.21" -> "v1.21.14-eks": what the cluster's /version and its nodes report.
-std::string git_version(const std::string& version) { return "v" + version + ".0-eks"; }
-
 }  // namespace
 
 struct ControlPlanes::Plane {
@@ -84,6 +82,14 @@ struct ControlPlanes::Plane {
     return fresh;
   }
 };
+
+std::string kubernetes_git_version(const std::string& version) {
+  if (const auto* v = eks::find_version(version)) {
+    const std::string& release = v->ami_release;  // "1.21.4-20211101"
+    return "v" + release.substr(0, release.find('-')) + "-eks";
+  }
+  return "v" + version + ".0-eks";
+}
 
 ControlPlanes::ControlPlanes(ControlPlanesOptions o) : o_(std::move(o)) {}
 
@@ -154,7 +160,7 @@ Result<PlaneAccess> ControlPlanes::start(const PlaneSpec& spec) {
   co.api.listen = {"[::1]:" + std::to_string(port), "127.0.0.1:" + std::to_string(port)};
   co.api.tls_cert_pem = rec.value("serving_cert", "");
   co.api.tls_key_pem = rec.value("serving_key", "");
-  co.api.git_version = git_version(spec.version);
+  co.api.git_version = kubernetes_git_version(spec.version);
   co.api.service_cidr = spec.service_cidr;
   co.api.tokens.push_back({plane->host_token, {"eks:region-host", {"system:masters", "system:authenticated"}}});
   Plane* p = plane.get();

@@ -43,6 +43,10 @@ struct AwsPrincipal {
 };
 using AwsTokenVerifier = std::function<Result<AwsPrincipal>(std::string_view token, const std::string& cluster)>;
 
+// What the cluster's /version and its kubelets report for an EKS version: the patch
+// release EKS ships for it ("1.21" -> "v1.21.4-eks", as the blog's nodes show).
+std::string kubernetes_git_version(const std::string& version);
+
 struct ControlPlanesOptions {
   std::string store_path;  // the region's SQLite store
   AwsTokenVerifier verify_aws_token;

@@ -106,7 +106,7 @@ Result<> NodeFleet::start_agent(const FleetSpec& spec, const Instance& inst) {
   V6K_TRY(write_file_atomic(dir + "/kubeconfig", kc->dump(2) + "\n", 0600), "the node's kubeconfig");
   std::vector<std::string> argv = {o_.v6k_binary, "agent", "--state", o_.state_dir, "--node", inst.id,
                                    "--kubeconfig", dir + "/kubeconfig", "--nodegroup", spec.nodegroup,
-                                   "--cluster-version", "v" + spec.version + ".0-eks"};
+                                   "--cluster-version", kubernetes_git_version(spec.version)};
   if (!spec.service_cidr.empty()) {
     argv.push_back("--service-cidr");
     argv.push_back(spec.service_cidr);
