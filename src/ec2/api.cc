@@ -65,6 +65,8 @@ const std::map<std::string, Operation, std::less<>>& operations() {
       {"DescribeNetworkInterfaces", {describe_network_interfaces, false}},
       {"AssignIpv6Addresses", {assign_ipv6_addresses, true}},
       {"UnassignIpv6Addresses", {unassign_ipv6_addresses, true}},
+      {"AssignPrivateIpAddresses", {assign_private_ip_addresses, true}},
+      {"UnassignPrivateIpAddresses", {unassign_private_ip_addresses, true}},
   };
   return ops;
 }

@@ -33,8 +33,13 @@ std::optional<std::vector<std::string>> eni_filter_values(const NetworkInterface
   if (name == "interface-type") return V{"interface"};
   if (name == "requester-managed") return V{"false"};
   if (name == "source-dest-check") return V{"true"};
-  if (name == "private-ip-address" || name == "addresses.private-ip-address") return V{e.private_ipv4.to_string()};
-  if (name == "addresses.primary") return V{"true"};
+  if (name == "private-ip-address") return V{e.private_ipv4.to_string()};
+  if (name == "addresses.private-ip-address") {
+    V out{e.private_ipv4.to_string()};
+    for (const auto& a : e.ipv4_secondaries) out.push_back(a.to_string());
+    return out;
+  }
+  if (name == "addresses.primary") return e.ipv4_secondaries.empty() ? V{"true"} : V{"true", "false"};
   if (name == "private-dns-name") return V{private_dns_name(e.private_ipv4, region.region)};
   if (name == "ipv6-addresses.ipv6-address" || name == "ipv6-address") {
     V out;
@@ -63,26 +68,6 @@ std::optional<std::vector<std::string>> eni_filter_values(const NetworkInterface
   return std::nullopt;
 }
 
-std::expected<Loaded<NetworkInterface>, ApiError> load_eni(store::Store& s, const std::string& id) {
-  if (auto r = check_id_format(id, "eni", "InvalidNetworkInterfaceID.Malformed"); !r) return std::unexpected(r.error());
-  auto e = load_one<NetworkInterface>(s, key_of(kEniPrefix, id), "network interface");
-  if (!e) return std::unexpected(e.error());
-  if (!*e) return std::unexpected(ids_not_found("InvalidNetworkInterfaceID.NotFound", "networkInterface", {id}));
-  return std::move(**e);
-}
-
-std::expected<Subnet, ApiError> load_eni_subnet(store::Store& s, const NetworkInterface& e) {
-  auto kv = s.get(subnet_key(e.subnet_id));
-  if (!kv) {
-    if (kv.error().code() == ENOENT)
-      return std::unexpected(api_error("InvalidSubnetID.NotFound", "The subnet ID '" + e.subnet_id + "' does not exist"));
-    return std::unexpected(internal_error(kv.error()));
-  }
-  auto subnet = subnet_from_json(kv->value);
-  if (!subnet) return std::unexpected(internal_error(subnet.error()));
-  return std::move(*subnet);
-}
-
 ApiError claim_error(AddressClaim c, const std::string& what, const NetworkInterface& e) {
   switch (c) {
     case AddressClaim::kOutside:
@@ -106,6 +91,26 @@ std::expected<std::optional<long long>, ApiError> positive_int(const aws::QueryP
 }
 
 }  // namespace
+
+std::expected<Loaded<NetworkInterface>, ApiError> load_eni(store::Store& s, const std::string& id) {
+  if (auto r = check_id_format(id, "eni", "InvalidNetworkInterfaceID.Malformed"); !r) return std::unexpected(r.error());
+  auto e = load_one<NetworkInterface>(s, key_of(kEniPrefix, id), "network interface");
+  if (!e) return std::unexpected(e.error());
+  if (!*e) return std::unexpected(ids_not_found("InvalidNetworkInterfaceID.NotFound", "networkInterface", {id}));
+  return std::move(**e);
+}
+
+std::expected<Subnet, ApiError> load_eni_subnet(store::Store& s, const NetworkInterface& e) {
+  auto kv = s.get(subnet_key(e.subnet_id));
+  if (!kv) {
+    if (kv.error().code() == ENOENT)
+      return std::unexpected(api_error("InvalidSubnetID.NotFound", "The subnet ID '" + e.subnet_id + "' does not exist"));
+    return std::unexpected(internal_error(kv.error()));
+  }
+  auto subnet = subnet_from_json(kv->value);
+  if (!subnet) return std::unexpected(internal_error(subnet.error()));
+  return std::move(*subnet);
+}
 
 OpResult describe_network_interfaces(OpContext& c) {
   auto filters = parse_filters(c.params);

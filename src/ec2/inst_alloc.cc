@@ -34,6 +34,8 @@ SubnetAddresses::SubnetAddresses(const Subnet& subnet,
     const NetworkInterface& e = *ptr;
     if (e.subnet_id != subnet.id) continue;
     if (cidr4_.contains(e.private_ipv4)) used4_[cidr4_.offset_of(e.private_ipv4)] = true;
+    for (const auto& a : e.ipv4_secondaries)
+      if (cidr4_.contains(a)) used4_[cidr4_.offset_of(a)] = true;
     if (!subnet_v6_) continue;
     for (const auto& a : e.ipv6_addresses) {
       if (!subnet_v6_->contains(a)) continue;

@@ -38,7 +38,10 @@ void write_association(aws::XmlWriter& w, const EniText& t) {
   w.end();
 }
 
-void write_private_addresses(aws::XmlWriter& w, const EniText& t) {
+// The primary first, then the secondaries (AssignPrivateIpAddresses) with primary false and
+// no association: the public address is NATed to the primary only.
+void write_private_addresses(aws::XmlWriter& w, const NetworkInterface& e, const EniText& t,
+                             const RegionConfig& region) {
   w.start("privateIpAddressesSet");
   w.start("item");
   w.leaf("privateIpAddress", t.private_ip);
@@ -46,6 +49,13 @@ void write_private_addresses(aws::XmlWriter& w, const EniText& t) {
   w.leaf("primary", "true");
   write_association(w, t);
   w.end();
+  for (const auto& a : e.ipv4_secondaries) {
+    w.start("item");
+    w.leaf("privateIpAddress", a.to_string());
+    w.leaf("privateDnsName", private_dns_name(a, region.region));
+    w.leaf("primary", "false");
+    w.end();
+  }
   w.end();
 }
 
@@ -92,7 +102,7 @@ void write_instance_eni(aws::XmlWriter& w, const NetworkInterface& e, const EniT
   w.leaf("networkCardIndex", "0");
   w.end();
   write_association(w, t);
-  write_private_addresses(w, t);
+  write_private_addresses(w, e, t, region);
   write_ipv6(w, e);
   w.leaf("interfaceType", "interface");
   w.end();
@@ -242,7 +252,7 @@ void write_network_interface(aws::XmlWriter& w, const NetworkInterface& e, const
   }
   write_association(w, t);
   write_tags(w, e.tags);
-  write_private_addresses(w, t);
+  write_private_addresses(w, e, t, region);
   write_ipv6(w, e);
   w.leaf("interfaceType", "interface");
   w.leaf("ipv6Native", "false");

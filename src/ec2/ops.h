@@ -218,5 +218,11 @@ OpResult terminate_instances(OpContext& c);
 OpResult describe_network_interfaces(OpContext& c);
 OpResult assign_ipv6_addresses(OpContext& c);
 OpResult unassign_ipv6_addresses(OpContext& c);
+// The stored interface `id` (Malformed / NotFound errors as EC2 words them) and its subnet.
+std::expected<Loaded<NetworkInterface>, ApiError> load_eni(store::Store& s, const std::string& id);
+std::expected<Subnet, ApiError> load_eni_subnet(store::Store& s, const NetworkInterface& e);
+// private_ip_ops.cc
+OpResult assign_private_ip_addresses(OpContext& c);
+OpResult unassign_private_ip_addresses(OpContext& c);
 
 }  // namespace v6k::ec2

@@ -35,6 +35,7 @@ void to_json(nlohmann::json& j, const NetworkInterface& v) {
        {"description", v.description},
        {"mac", v.mac},
        {"private_ipv4", v.private_ipv4},
+       {"ipv4_secondaries", v.ipv4_secondaries},
        {"public_ipv4", v.public_ipv4 ? nlohmann::json(*v.public_ipv4) : nlohmann::json()},
        {"ipv6_addresses", v.ipv6_addresses},
        {"ipv6_prefixes", v.ipv6_prefixes},
@@ -54,6 +55,7 @@ void from_json(const nlohmann::json& j, NetworkInterface& v) {
   v.description = j.value("description", "");
   v.mac = j.value("mac", "");
   v.private_ipv4 = j.at("private_ipv4").get<addr::Ipv4Address>();
+  v.ipv4_secondaries = j.value("ipv4_secondaries", std::vector<addr::Ipv4Address>{});
   if (j.contains("public_ipv4") && !j["public_ipv4"].is_null()) v.public_ipv4 = j["public_ipv4"].get<addr::Ipv4Address>();
   v.ipv6_addresses = j.value("ipv6_addresses", std::vector<addr::Ipv6Address>{});
   v.ipv6_prefixes = j.value("ipv6_prefixes", std::vector<addr::Ipv6Prefix>{});

@@ -99,6 +99,7 @@ struct NetworkInterface {
   std::string description;
   std::string mac;  // "02:xx:xx:xx:xx:xx"
   addr::Ipv4Address private_ipv4;
+  std::vector<addr::Ipv4Address> ipv4_secondaries;  // AssignPrivateIpAddresses, in assignment order
   std::optional<addr::Ipv4Address> public_ipv4;  // from the region's public pool (1:1 NAT)
   std::vector<addr::Ipv6Address> ipv6_addresses;
   std::vector<addr::Ipv6Prefix> ipv6_prefixes;  // delegated /80s (Ipv6PrefixCount)

@@ -1,6 +1,8 @@
 // CreateSubnet, DescribeSubnets, ModifySubnetAttribute, DeleteSubnet.
 #include <algorithm>
 
+#include "ec2/inst_alloc.h"
+#include "ec2/inst_query.h"
 #include "ec2/ops.h"
 
 namespace v6k::ec2 {
@@ -12,7 +14,9 @@ std::string zone_list(const RegionConfig& region) {
   return out;
 }
 
-void write_subnet(aws::XmlWriter& w, const Subnet& s, const RegionConfig& region, bool creating) {
+// `available`: the subnet's free private IPv4 addresses (AWS's reserves and every
+// interface's primary and secondary addresses taken).
+void write_subnet(aws::XmlWriter& w, const Subnet& s, const RegionConfig& region, bool creating, uint64_t available) {
   w.leaf("subnetId", s.id);
   w.leaf("subnetArn", "arn:aws:ec2:" + region.region + ":" + region.account_id + ":subnet/" + s.id);
   w.leaf("state", creating ? "pending" : "available");
@@ -30,7 +34,7 @@ void write_subnet(aws::XmlWriter& w, const Subnet& s, const RegionConfig& region
     w.end();
   }
   w.end();
-  w.leaf("availableIpAddressCount", std::to_string(s.available_ip_count()));
+  w.leaf("availableIpAddressCount", std::to_string(available));
   w.leaf("availabilityZone", s.availability_zone);
   w.leaf("availabilityZoneId", s.availability_zone_id);
   w.leaf("defaultForAz", "false");
@@ -158,7 +162,7 @@ OpResult create_subnet(OpContext& c) {
   RegionConfig region = c.region;
   return [s, region](aws::XmlWriter& w) {
     w.start("subnet");
-    write_subnet(w, s, region, true);
+    write_subnet(w, s, region, true, s.available_ip_count());
     w.end();
   };
 }
@@ -178,12 +182,17 @@ OpResult describe_subnets(OpContext& c) {
         return api_error("InvalidSubnetID.NotFound", "The subnet ID '" + id + "' does not exist");
       });
   if (!selected) return std::unexpected(selected.error());
+  auto enis = load_network_interfaces(c.store);
+  if (!enis) return std::unexpected(enis.error());
+  std::vector<uint64_t> available;
+  for (const auto& s : *selected) available.push_back(SubnetAddresses(s, *enis).free_ipv4_count());
   RegionConfig region = c.region;
-  return [out = std::move(*selected), region](aws::XmlWriter& w) {
+  return [out = std::move(*selected), available, region](aws::XmlWriter& w) {
     w.start("subnetSet");
-    for (const auto& s : out) {
+    for (size_t n = 0; n < out.size(); ++n) {
+      const auto& s = out[n];
       w.start("item");
-      write_subnet(w, s, region, false);
+      write_subnet(w, s, region, false, available[n]);
       w.end();
     }
     w.end();

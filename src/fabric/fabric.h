@@ -58,6 +58,9 @@ struct Eni {
   std::string subnet_id;
   std::string mac;          // "02:…"; eth0's address
   addr::Ipv4Address ipv4;   // primary private IPv4, on eth0 with the subnet's length
+  // Secondary private IPv4s (AssignPrivateIpAddresses): routed to this ENI like the primary,
+  // but not configured in the instance (the VPC CNI hands them to pods).
+  std::vector<addr::Ipv4Address> ipv4_secondaries;
   std::optional<addr::Ipv4Address> public_ipv4;  // 1:1 NAT at the internet gateway
   std::vector<addr::Ipv6Address> ipv6;           // /128 each on eth0 (no DAD)
   std::vector<addr::Ipv6Prefix> ipv6_prefixes;   // routed to this ENI (delegated, e.g. /80)

@@ -1,8 +1,9 @@
 // ENIs: each instance namespace and the veth joining its eth0 to the VPC router.
 //
 // Router side "eni<12>": fe80::1/64 (nodad) and the subnet's .1/32, proxy ARP (inherited
-// from the router's default), permanent neighbours ENI IPv4/IPv6 -> ENI MAC, routes
-// /32 + /128s "dev" the link and each delegated prefix via the ENI's first IPv6 (onlink).
+// from the router's default), permanent neighbours ENI IPv4s (primary and secondaries)/IPv6
+// -> ENI MAC, routes /32s + /128s "dev" the link and each delegated prefix via the ENI's
+// first IPv6 (onlink). Secondary IPv4s are not configured in the instance (the CNI does it).
 // Instance side "eth0" (the ENI's MAC): each IPv6 /128 (nodad), the IPv4 with the subnet's
 // length, default via fe80::1 and via .1 onlink, permanent neighbours for both gateways.
 //
@@ -34,6 +35,10 @@ LinkPlan router_side(const Eni& e, const addr::Ipv4Address& gw, const netlink::M
   p.addresses.push_back({{gw, 32}, 0});
   p.routes.push_back(link_route(e.ipv4));
   p.neighbours.push_back({0, e.ipv4, eni_mac_, true});
+  for (const auto& a : e.ipv4_secondaries) {
+    p.routes.push_back(link_route(a));
+    p.neighbours.push_back({0, a, eni_mac_, true});
+  }
   for (const auto& a : e.ipv6) {
     p.routes.push_back(link_route(a));
     p.neighbours.push_back({0, a, eni_mac_, true});

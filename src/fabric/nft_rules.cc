@@ -187,6 +187,7 @@ NftModel nft_model(const Vpc& vpc) {
     for (const auto& gid : e.security_groups) {
       group_ids.insert(gid);
       m4[gid].push_back(e.ipv4.to_string());
+      for (const auto& a : e.ipv4_secondaries) m4[gid].push_back(a.to_string());
       for (const auto& a : e.ipv6) m6[gid].push_back(a.to_string());
       for (const auto& p : e.ipv6_prefixes) {
         if (p.length() == kDelegatedLength) m6p[gid].push_back(p.address().to_string());

@@ -181,6 +181,7 @@ std::optional<fabric::Vpc> desired_from(const Snapshot& snap, const std::string&
     fe.subnet_id = e.subnet_id;
     fe.mac = e.mac;
     fe.ipv4 = e.private_ipv4;
+    fe.ipv4_secondaries = e.ipv4_secondaries;
     fe.public_ipv4 = e.public_ipv4;
     fe.ipv6 = e.ipv6_addresses;
     fe.ipv6_prefixes = e.ipv6_prefixes;
