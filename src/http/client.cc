@@ -42,27 +42,11 @@ template <class Stream>
 Result<Response> exchange(asio::io_context& ioc, Stream& stream, const DialTarget& t, uint16_t port,
                           const Request& req, std::chrono::milliseconds timeout,
                           const std::string& what) {
-  constexpr bool kTls = !std::is_same_v<Stream, beast::tcp_stream>;
-  error_code ec;
-  tcp::resolver resolver(ioc);
-  auto results = resolver.resolve(t.name, std::to_string(port), tcp::resolver::numeric_service, ec);
-  if (ec) return fail(internal::client_error(ec, "resolving " + t.name).wrap(what));
-
+  if (auto c = internal::connect_stream(ioc, stream, t.name, port, timeout); !c)
+    return fail(std::move(c.error()).wrap(what));
   beast::tcp_stream& tcp_layer = beast::get_lowest_layer(stream);
-  tcp_layer.expires_after(timeout);  // one deadline for every step below
-  auto step = [&](auto&& start) {
-    ec = {};
-    start();
-    ioc.restart();
-    ioc.run();
-    return !ec;
-  };
-  if (!step([&] { tcp_layer.async_connect(results, [&](error_code e, const tcp::endpoint&) { ec = e; }); }))
-    return fail(internal::client_error(ec, "connecting").wrap(what));
-  if constexpr (kTls) {
-    if (!step([&] { stream.async_handshake(asio::ssl::stream_base::client, [&](error_code e) { ec = e; }); }))
-      return fail(internal::client_error(ec, "TLS handshake").wrap(what));
-  }
+  error_code ec;
+  auto step = [&](auto&& start) { return internal::run_step(ioc, ec, start); };
 
   internal::BeastRequest out;
   try {

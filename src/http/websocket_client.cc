@@ -83,26 +83,11 @@ template <class Stream>
 Result<std::shared_ptr<WebSocket>> WebSocketClient::Impl::open(std::shared_ptr<Stream> stream,
                                                                const WebSocketClientOptions& o, const std::string& name,
                                                                Response* response, const std::string& what) {
-  constexpr bool kTls = std::is_same_v<Stream, Tls>;
-  error_code ec;
-  tcp::resolver resolver(ioc);
-  auto results = resolver.resolve(name, std::to_string(o.port), tcp::resolver::numeric_service, ec);
-  if (ec) return fail(internal::client_error(ec, "resolving " + name).wrap(what));
+  if (auto c = internal::connect_stream(ioc, *stream, name, o.port, o.timeout); !c)
+    return fail(std::move(c.error()).wrap(what));
   beast::tcp_stream& tcp_layer = beast::get_lowest_layer(*stream);
-  tcp_layer.expires_after(o.timeout);
-  auto step = [&](auto&& start) {
-    ec = {};
-    start();
-    ioc.restart();
-    ioc.run();
-    return !ec;
-  };
-  if (!step([&] { tcp_layer.async_connect(results, [&](error_code e, const tcp::endpoint&) { ec = e; }); }))
-    return fail(internal::client_error(ec, "connecting").wrap(what));
-  if constexpr (kTls) {
-    if (!step([&] { stream->async_handshake(asio::ssl::stream_base::client, [&](error_code e) { ec = e; }); }))
-      return fail(internal::client_error(ec, "TLS handshake").wrap(what));
-  }
+  error_code ec;
+  auto step = [&](auto&& start) { return internal::run_step(ioc, ec, start); };
   const std::string authority = internal::dial_target(name, o.port).authority;
   bhttp::request<bhttp::empty_body> req{bhttp::verb::get, o.target, 11};
   const std::string key = random_key();

@@ -5,6 +5,8 @@
 // so that POST gets the same validation errors, or a clear one about SPDY.
 #include "kube/apiserver/exec.h"
 
+#include "kube/client/exec_protocol.h"
+
 #include <algorithm>
 #include <mutex>
 #include <optional>
@@ -16,11 +18,10 @@ namespace v6k::kube {
 
 namespace {
 
-constexpr char kV5[] = "v5.channel.k8s.io";
+using namespace exec_protocol;
+constexpr const char* kV5 = kSubprotocol;
 constexpr size_t kChunk = 64 << 10;  // stdout/stderr bytes per message
-constexpr uint8_t kStdin = 0, kStdout = 1, kStderr = 2, kError = 3, kResize = 4, kCloseStream = 255;
 
-using ojson = nlohmann::ordered_json;
 
 }  // namespace
 
@@ -80,27 +81,9 @@ void ExecChannel::end(const std::string& status) {
   ws_->close(1000);
 }
 
-void ExecChannel::finish(int exit_code) {
-  // The kubelet's exact shapes (metav1.Status with empty TypeMeta, as Go marshals it).
-  ojson s = {{"metadata", ojson::object()}, {"status", exit_code == 0 ? "Success" : "Failure"}};
-  if (exit_code != 0) {
-    s["message"] = "command terminated with non-zero exit code: exit status " + std::to_string(exit_code);
-    s["reason"] = "NonZeroExitCode";
-    s["details"] = {{"causes", ojson::array({{{"reason", "ExitCode"}, {"message", std::to_string(exit_code)}}})}};
-  }
-  end(s.dump());
-}
+void ExecChannel::finish(int exit_code) { end(exit_status(exit_code)); }
 
-void ExecChannel::fail(std::string message) {
-  std::string cause = "error executing command in container: " + message;
-  ojson s = {{"metadata", ojson::object()},
-             {"status", "Failure"},
-             {"message", "Internal error occurred: " + cause},
-             {"reason", "InternalError"},
-             {"details", {{"causes", ojson::array({{{"message", cause}}})}}},
-             {"code", 500}};
-  end(s.dump());
-}
+void ExecChannel::fail(std::string message) { end(error_status(message)); }
 
 void ExecChannel::on_stdin(std::function<void(std::string_view, bool)> fn) {
   std::lock_guard cb(state_->cb_mu);

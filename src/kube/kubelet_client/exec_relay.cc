@@ -6,6 +6,7 @@
 #include <thread>
 
 #include "http/websocket.h"
+#include "kube/client/exec_protocol.h"
 #include "kube/kubelet_client/internal.h"
 
 namespace v6k::kube::kubelet_internal {
@@ -13,8 +14,8 @@ namespace v6k::kube::kubelet_internal {
 namespace {
 
 using nlohmann::json;
-constexpr char kV5[] = "v5.channel.k8s.io";
-constexpr uint8_t kStdin = 0, kStdout = 1, kStderr = 2, kError = 3, kResize = 4, kCloseStream = 255;
+constexpr const char* kV5 = exec_protocol::kSubprotocol;
+using namespace exec_protocol;
 
 std::string exec_target(const ExecRequest& r) {
   std::string q;

@@ -15,38 +15,16 @@
 #include <nlohmann/json.hpp>
 
 #include "http/websocket.h"
+#include "kube/client/exec_protocol.h"
 #include "node/agent/kubelet_server_internal.h"
 
 namespace v6k::node {
 
 namespace {
 
-using ojson = nlohmann::ordered_json;
-constexpr char kV5[] = "v5.channel.k8s.io";
-constexpr uint8_t kStdin = 0, kStdout = 1, kStderr = 2, kError = 3, kResize = 4, kCloseStream = 255;
+using namespace kube::exec_protocol;
+constexpr const char* kV5 = kSubprotocol;
 constexpr size_t kMaxBacklog = 4 << 20;
-
-// The kubelet's closing Status shapes (metav1.Status with empty TypeMeta, as Go writes it).
-std::string exit_status(int code) {
-  ojson s = {{"metadata", ojson::object()}, {"status", code == 0 ? "Success" : "Failure"}};
-  if (code != 0) {
-    s["message"] = "command terminated with non-zero exit code: exit status " + std::to_string(code);
-    s["reason"] = "NonZeroExitCode";
-    s["details"] = {{"causes", ojson::array({{{"reason", "ExitCode"}, {"message", std::to_string(code)}}})}};
-  }
-  return s.dump();
-}
-
-std::string error_status(const std::string& message) {
-  const std::string cause = "error executing command in container: " + message;
-  ojson s = {{"metadata", ojson::object()},
-             {"status", "Failure"},
-             {"message", "Internal error occurred: " + cause},
-             {"reason", "InternalError"},
-             {"details", {{"causes", ojson::array({{{"message", cause}}})}}},
-             {"code", 500}};
-  return s.dump();
-}
 
 struct Session {
   KubeletServer::Impl* impl = nullptr;

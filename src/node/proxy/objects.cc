@@ -72,6 +72,31 @@ Result<bool> opt_bool(const json& obj, const char* key, bool absent, const std::
   return v->get<bool>();
 }
 
+// A Service's or an EndpointSlice's ports (name, port, protocol); `what` names the list
+// in errors ("Service ns/x.spec.ports", "EndpointSlice ns/x: ports").
+template <class Port>
+Result<std::vector<Port>> parse_ports(const json& ports, const std::string& what, bool allow_absent_port) {
+  if (!ports.is_array()) return fail_invalid(what + " is not an array");
+  std::vector<Port> out;
+  for (size_t i = 0; i < ports.size(); ++i) {
+    const json& p = ports[i];
+    std::string pw = what + "[" + std::to_string(i) + "]";
+    if (!p.is_object()) return fail_invalid(pw + " is not an object");
+    Port sp;
+    auto name = opt_string(p, "name", pw);
+    if (!name) return fail(std::move(name.error()));
+    sp.name = *name;
+    auto port = parse_port(p, pw, allow_absent_port);
+    if (!port) return fail(std::move(port.error()));
+    sp.port = *port;
+    auto proto = parse_protocol(p, pw);
+    if (!proto) return fail(std::move(proto.error()));
+    sp.protocol = *proto;
+    out.push_back(std::move(sp));
+  }
+  return out;
+}
+
 }  // namespace
 
 const char* nft_name(Protocol p) {
@@ -120,23 +145,9 @@ Result<ServiceInfo> parse_service(const json& obj) {
   }
 
   if (const json* ports = member(*spec, "ports")) {
-    if (!ports->is_array()) return fail_invalid(where + ".ports is not an array");
-    for (size_t i = 0; i < ports->size(); ++i) {
-      const json& p = (*ports)[i];
-      std::string pw = where + ".ports[" + std::to_string(i) + "]";
-      if (!p.is_object()) return fail_invalid(pw + " is not an object");
-      ServicePort sp;
-      auto name = opt_string(p, "name", pw);
-      if (!name) return fail(std::move(name.error()));
-      sp.name = *name;
-      auto port = parse_port(p, pw, false);
-      if (!port) return fail(std::move(port.error()));
-      sp.port = *port;
-      auto proto = parse_protocol(p, pw);
-      if (!proto) return fail(std::move(proto.error()));
-      sp.protocol = *proto;
-      s.ports.push_back(std::move(sp));
-    }
+    auto parsed = parse_ports<ServicePort>(*ports, where + ".ports", false);
+    if (!parsed) return fail(std::move(parsed.error()));
+    s.ports = std::move(*parsed);
   }
   return s;
 }
@@ -163,23 +174,9 @@ Result<SliceInfo> parse_slice(const json& obj) {
   } else return fail_invalid(where + ": addressType \"" + *type + "\" is not IPv4, IPv6 or FQDN");
 
   if (const json* ports = member(obj, "ports")) {
-    if (!ports->is_array()) return fail_invalid(where + ": ports is not an array");
-    for (size_t i = 0; i < ports->size(); ++i) {
-      const json& p = (*ports)[i];
-      std::string pw = where + ": ports[" + std::to_string(i) + "]";
-      if (!p.is_object()) return fail_invalid(pw + " is not an object");
-      SlicePort sp;
-      auto name = opt_string(p, "name", pw);
-      if (!name) return fail(std::move(name.error()));
-      sp.name = *name;
-      auto port = parse_port(p, pw, true);
-      if (!port) return fail(std::move(port.error()));
-      sp.port = *port;
-      auto proto = parse_protocol(p, pw);
-      if (!proto) return fail(std::move(proto.error()));
-      sp.protocol = *proto;
-      s.ports.push_back(std::move(sp));
-    }
+    auto parsed = parse_ports<SlicePort>(*ports, where + ": ports", true);
+    if (!parsed) return fail(std::move(parsed.error()));
+    s.ports = std::move(*parsed);
   }
   if (const json* eps = member(obj, "endpoints")) {
     if (!eps->is_array()) return fail_invalid(where + ": endpoints is not an array");
