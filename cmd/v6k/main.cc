@@ -86,6 +86,14 @@ int main(int argc, char** argv) {
   agent->add_option("--service-cidr", ao.service_cidr,
                     "the cluster's Service range (v6k control-plane's --service-cidr): enables ClusterIP\n"
                     "DNAT and cluster DNS at <base>::a on this node (default: off)");
+  agent->add_option("--ip-family", ao.ip_family,
+                    "ipv6: pods get IPv6 addresses from the node's /80; ipv4: pods get secondary private\n"
+                    "IPv4s of the node's ENI, assigned through EC2 as needed (default: the family of\n"
+                    "--service-cidr, else ipv6)")
+      ->check(CLI::IsMember({"ipv4", "ipv6"}));
+  agent->add_option("--warm-ip-target", ao.warm_ip_target,
+                    "ipv4: secondary addresses to assign ahead of need, and per refill (default 3)")
+      ->check(CLI::Range(1, 64));
   agent->add_option("--cluster-domain", ao.cluster_domain, "cluster DNS domain (default cluster.local)");
   agent->add_option("--dns-upstream", ao.dns_upstream,
                     "resolver for names outside the cluster domain (default: none, NXDOMAIN)");

@@ -242,6 +242,10 @@ Ec2Result<Ec2Ipv6Assignment> decode_ipv6_assignment(const XmlElement& response) 
   return a;
 }
 
+std::vector<std::string> decode_private_ipv4_assignment(const XmlElement& response) {
+  return strings(response, "assignedPrivateIpAddressesSet", "privateIpAddress");
+}
+
 Ec2Result<Ec2Subnet> decode_subnet(const XmlElement& response, std::string_view want) {
   auto found = pick(items(response, "subnetSet"), "subnetId", want, "DescribeSubnets", "InvalidSubnetID.NotFound",
                     "subnet ID");
@@ -313,6 +317,13 @@ Ec2Result<Ec2Ipv6Assignment> Ec2Client::assign_ipv6_prefixes(std::string_view en
                 {{"NetworkInterfaceId", std::string(eni_id)}, {"Ipv6PrefixCount", std::to_string(count)}});
   if (!r) return std::unexpected(r.error());
   return decode_ipv6_assignment(*r);
+}
+
+Ec2Result<std::vector<std::string>> Ec2Client::assign_private_ipv4s(std::string_view eni_id, int count) {
+  auto r = call("AssignPrivateIpAddresses", {{"NetworkInterfaceId", std::string(eni_id)},
+                                             {"SecondaryPrivateIpAddressCount", std::to_string(count)}});
+  if (!r) return std::unexpected(r.error());
+  return decode_private_ipv4_assignment(*r);
 }
 
 Ec2Result<Ec2Subnet> Ec2Client::describe_subnet(std::string_view subnet_id) {

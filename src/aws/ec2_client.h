@@ -153,6 +153,9 @@ class Ec2Client {
   // AssignIpv6Addresses NetworkInterfaceId=<eni> Ipv6PrefixCount=<count>: new prefixes only
   // (the interface's earlier ones are not repeated).
   Ec2Result<Ec2Ipv6Assignment> assign_ipv6_prefixes(std::string_view eni_id, int count = 1);
+  // AssignPrivateIpAddresses NetworkInterfaceId=<eni> SecondaryPrivateIpAddressCount=<count>:
+  // the secondary private IPv4s added (the VPC CNI's warm pool in an IPv4 cluster).
+  Ec2Result<std::vector<std::string>> assign_private_ipv4s(std::string_view eni_id, int count);
   Ec2Result<Ec2Subnet> describe_subnet(std::string_view subnet_id);
   Ec2Result<Ec2Vpc> describe_vpc(std::string_view vpc_id);
 
@@ -177,6 +180,8 @@ Ec2Result<XmlElement> decode_ec2_response(std::string_view action, int status, s
 Ec2Result<Ec2Instance> decode_instance(const XmlElement& response, std::string_view want);
 Ec2Result<Ec2NetworkInterface> decode_network_interface(const XmlElement& response, std::string_view want);
 Ec2Result<Ec2Ipv6Assignment> decode_ipv6_assignment(const XmlElement& response);
+// AssignPrivateIpAddresses: assignedPrivateIpAddressesSet/item/privateIpAddress.
+std::vector<std::string> decode_private_ipv4_assignment(const XmlElement& response);
 Ec2Result<Ec2Subnet> decode_subnet(const XmlElement& response, std::string_view want);
 Ec2Result<Ec2Vpc> decode_vpc(const XmlElement& response, std::string_view want);
 

@@ -16,6 +16,7 @@
 #include "node/agent/bootstrap.h"
 #include "node/agent/cni.h"
 #include "node/agent/heartbeat.h"
+#include "node/agent/ipv4_pool.h"
 #include "node/agent/kubelet_server.h"
 #include "node/agent/pods.h"
 #include "node/agent/services.h"
@@ -88,8 +89,10 @@ int agent(const DaemonOptions& d, const AgentOptions& o) {
   auto client = kube::Client::create(*kc);
   if (!client) return die(client.error().message());
 
+  const bool ipv6 = o.ip_family.empty() ? o.service_cidr.find('.') == std::string::npos : o.ip_family == "ipv6";
   auto id = node::bootstrap_node({.ec2 = &ec2, .instance_id = o.instance_id, .region = access->region,
-                                  .kubelet_version = o.cluster_version, .nodegroup = o.nodegroup});
+                                  .kubelet_version = o.cluster_version, .nodegroup = o.nodegroup,
+                                  .ipv6_cluster = ipv6});
   if (!id) return die(id.error().message());
   id->extra_labels = *labels;
   id->taints = *taints;
@@ -98,18 +101,43 @@ int agent(const DaemonOptions& d, const AgentOptions& o) {
   std::filesystem::create_directories(dir + "/net.d", ec);
   const std::string prefix = recorded_ns_prefix(d);
   const std::string node_netns = "/var/run/netns/" + prefix + o.instance_id;
-  nlohmann::json conflist = node::node_conflist(
-      {.pod_prefix = id->pod_prefix, .node_ipv4 = id->internal_ipv4, .data_dir = dir + "/ipam"});
-  if (auto w = write_file_atomic(dir + "/net.d/10-v6k.conflist", conflist.dump(2) + "\n"); !w)
-    return die(w.error().message());
+  // IPv4 pods: the ipamd warm pool of the ENI's secondaries.
+  std::optional<node::Ipv4Pool> pool;
+  if (!ipv6) {
+    pool.emplace(node::Ipv4PoolOptions{.ec2 = &ec2, .eni_id = id->eni_id, .assigned = id->pod_ipv4s,
+                                       .warm = o.warm_ip_target, .max = static_cast<int>(id->max_pods)});
+    if (auto f = pool->fill(); !f)
+      std::fprintf(stderr, "v6k agent %s: %s\n", o.instance_id.c_str(), f.error().message().c_str());
+  }
+  const std::string conflist_path = dir + "/net.d/10-v6k.conflist";
+  auto make_conflist = [&, ipam_dir = dir + "/ipam"] {
+    return node::node_conflist({.pod_prefix = id->pod_prefix, .ipv4_pods = !ipv6,
+                                .pod_ipv4s = pool ? pool->addresses() : std::vector<std::string>{},
+                                .vpc_ipv4_cidrs = id->vpc_ipv4_cidrs, .node_ipv4 = id->internal_ipv4,
+                                .data_dir = ipam_dir});
+  };
+  nlohmann::json conflist = make_conflist();
+  if (auto w = write_file_atomic(conflist_path, conflist.dump(2) + "\n"); !w) return die(w.error().message());
+  std::function<Result<nlohmann::json>(size_t)> refill;
+  if (pool)
+    refill = [&](size_t listed) -> Result<nlohmann::json> {
+      auto grown = pool->grow(listed);
+      if (!grown) return fail(std::move(grown.error()));
+      nlohmann::json c = make_conflist();
+      (void)write_file_atomic(conflist_path, c.dump(2) + "\n");  // what a reader of net.d sees
+      return c;
+    };
   std::string self = std::filesystem::canonical("/proc/self/exe", ec).string();
   node::CniNetwork cni({.plugin = std::filesystem::path(self).parent_path().string() + "/v6k-cni",
-                        .node_netns = node_netns, .conflist = conflist});
+                        .node_netns = node_netns, .conflist = conflist, .refill = refill});
   const std::string run_dir = agent_run_dir(d.state_dir, o.instance_id);
   auto rt = node::runtime::Runtime::open({.root = run_dir + "/runtime"});
   if (!rt) return die(rt.error().message());
+  const std::string pods_from =
+      ipv6 ? id->pod_prefix
+           : "secondary IPv4s of " + id->eni_id + " (" + std::to_string(pool->addresses().size()) + " assigned)";
   std::printf("v6k agent %s: node %s, pods from %s, node namespace %s\n", o.instance_id.c_str(),
-              id->node_name.c_str(), id->pod_prefix.c_str(), node_netns.c_str());
+              id->node_name.c_str(), pods_from.c_str(), node_netns.c_str());
   std::fflush(stdout);
   // The kubelet endpoint (kubectl logs/exec): its port goes into the Node the heartbeat writes.
   auto kubelet = node::KubeletServer::start({.client = *client, .runtime = &*rt, .node_name = id->node_name});

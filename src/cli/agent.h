@@ -17,6 +17,10 @@ struct AgentOptions {
   std::string kubeconfig;     // the cluster's API server, CA and token (JSON kubeconfig)
   std::string nodegroup;      // eks.amazonaws.com/nodegroup label
   std::string cluster_version = "v1.32.0";
+  // "ipv6": pods get IPv6 from the node's /80; "ipv4": pods get the ENI's secondary IPv4s
+  // (the VPC CNI's modes). "" = the family of --service-cidr, else ipv6.
+  std::string ip_family;
+  int warm_ip_target = 3;     // IPv4: secondaries assigned ahead of need
   // Services and cluster DNS (node/agent/services.h); "" = off on this node.
   std::string service_cidr;                 // the cluster's, e.g. fd5a:1b2c:3d4e::/108
   std::string cluster_domain = "cluster.local";

@@ -46,7 +46,9 @@ Result<ipam::Store> open_store(const NetConf& conf) {
   ipam::PoolConfig pc;
   pc.data_dir = store_dir(conf);
   pc.v6_prefixes = conf.ipv6_prefixes;
-  if (conf.ipv4_egress.enabled) pc.v4_range = conf.ipv4_egress.range;
+  pc.ipv4_pods = conf.ipv4_pod_mode();
+  pc.v4_addresses = conf.ipv4_addresses;
+  if (conf.ipv4_egress.enabled && !conf.ipv4_pod_mode()) pc.v4_range = conf.ipv4_egress.range;
   pc.cooldown = std::chrono::seconds(conf.cooldown_seconds);
   return ipam::Store::open(std::move(pc));
 }
@@ -59,8 +61,14 @@ PodAttachment attachment_for(const NetConf& conf, const Environment& env, const 
   p.mtu = conf.mtu;
   p.v6 = a.v6;
   p.v4 = a.v4;
-  p.v4_gateway = conf.ipv4_egress.gateway;
+  p.v4_gateway = conf.ipv4_pod_mode() ? pod_gateway_v4() : conf.ipv4_egress.gateway;
   return p;
+}
+
+// The address the pod is known by: its IPv6 /128, or an IPv4 pod's /32.
+addr::IpInterface pod_address(const ipam::Allocation& a) {
+  if (a.v6) return addr::IpInterface{*a.v6, 128};
+  return addr::IpInterface{*a.v4, 32};
 }
 
 std::string arg(const Environment& env, const char* key) {
@@ -114,8 +122,13 @@ Outcome cmd_add(const NetConf& conf, const Environment& env) {
   CniResult res;
   res.interfaces.push_back({attached.host_veth, attached.host_mac.to_string(), conf.mtu, ""});
   res.interfaces.push_back({env.ifname, attached.pod_mac.to_string(), conf.mtu, env.netns});
-  res.ips.push_back({addr::IpInterface{allocation.v6, 128}, addr::IpAddress(pod_gateway_v6()), 1});
-  res.routes.push_back({"::/0", addr::IpAddress(pod_gateway_v6())});
+  if (allocation.v6) {
+    res.ips.push_back({pod_address(allocation), addr::IpAddress(pod_gateway_v6()), 1});
+    res.routes.push_back({"::/0", addr::IpAddress(pod_gateway_v6())});
+  } else {
+    res.ips.push_back({pod_address(allocation), addr::IpAddress(pod_gateway_v4()), 1});
+    res.routes.push_back({"0.0.0.0/0", addr::IpAddress(pod_gateway_v4())});
+  }
   res.dns = conf.dns;
   return encode_result(res, conf.prev_result, conf.cni_version);
 }
@@ -143,7 +156,7 @@ Outcome cmd_check(const NetConf& conf, const Environment& env) {
   PodAttachment pa = attachment_for(conf, env, **found);
   if (conf.prev_result.is_object() && conf.prev_result.contains("ips")) {
     bool listed = false;
-    std::string want = addr::IpInterface{pa.v6, 128}.to_string();
+    std::string want = pod_address(**found).to_string();
     for (const auto& ip : conf.prev_result["ips"])
       if (ip.is_object() && ip.value("address", "") == want) listed = true;
     if (!listed)
@@ -156,7 +169,7 @@ Outcome cmd_check(const NetConf& conf, const Environment& env) {
   if (!node) return std::unexpected(io_error(node.error(), "cannot open netlink"));
   auto problems = check_pod(*node, *pod_ns, pa);
   if (!problems) return std::unexpected(io_error(problems.error(), "cannot inspect the pod network"));
-  if (conf.ipv4_egress.enabled) {
+  if (conf.ipv4_egress.enabled || conf.ipv4_snat.enabled) {
     auto egress = check_node_setup(conf, store_dir(conf));
     if (!egress) return std::unexpected(io_error(egress.error(), "cannot inspect the node's egress rules"));
     problems->insert(problems->end(), egress->begin(), egress->end());
@@ -210,6 +223,12 @@ Outcome cmd_status(const NetConf& conf) {
   if (!store) return std::unexpected(io_error(store.error(), "cannot open the IPAM store"));
   auto st = store->status();
   if (!st) return std::unexpected(io_error(st.error(), "cannot read the IPAM store"));
+  if (conf.ipv4_pod_mode()) {
+    if (!st->v4_available)
+      return std::unexpected(CniError{kErrPluginNotAvailable, "no free IPv4 address among the node's " +
+                                      std::to_string(conf.ipv4_addresses.size()) + " pod addresses", ""});
+    return json();
+  }
   if (!st->v6_available)
     return std::unexpected(CniError{kErrPluginNotAvailable, "no free IPv6 address in the node's pod prefixes", ""});
   if (conf.ipv4_egress.enabled && !st->v4_available)

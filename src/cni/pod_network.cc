@@ -57,12 +57,14 @@ Route pod_v4_default(int ifindex, const addr::Ipv4Address& gw) {
 // netlink batch (one sendmsg, ACKs read together).
 Result<> configure_pod_side(netlink::Rtnl& pod, int idx, const PodAttachment& a, const netlink::Mac& host_mac) {
   pod.begin_batch();
-  (void)pod.add_address(idx, IpInterface{a.v6, 128}, IFA_F_NODAD);
+  if (a.v6) (void)pod.add_address(idx, IpInterface{*a.v6, 128}, IFA_F_NODAD);
   if (a.v4) (void)pod.add_address(idx, IpInterface{*a.v4, 32});
   (void)pod.set_link_up(idx);
-  (void)pod.add_route(pod_v6_gateway_route(idx), true);
-  (void)pod.add_neighbour(Neighbour{idx, pod_gateway_v6(), host_mac, true});
-  (void)pod.add_route(pod_v6_default(idx), true);
+  if (a.v6) {
+    (void)pod.add_route(pod_v6_gateway_route(idx), true);
+    (void)pod.add_neighbour(Neighbour{idx, pod_gateway_v6(), host_mac, true});
+    (void)pod.add_route(pod_v6_default(idx), true);
+  }
   if (a.v4) {
     (void)pod.add_neighbour(Neighbour{idx, a.v4_gateway, host_mac, true});
     (void)pod.add_route(pod_v4_default(idx, a.v4_gateway), true);
@@ -74,8 +76,10 @@ Result<> configure_pod_side(netlink::Rtnl& pod, int idx, const PodAttachment& a,
 Result<> configure_host_side(netlink::Rtnl& node, int idx, const PodAttachment& a, const netlink::Mac& pmac) {
   node.begin_batch();
   (void)node.set_link_up(idx);
-  (void)node.add_neighbour(Neighbour{idx, a.v6, pmac, true});
-  (void)node.add_route(host_route(a.v6, idx), true);
+  if (a.v6) {
+    (void)node.add_neighbour(Neighbour{idx, *a.v6, pmac, true});
+    (void)node.add_route(host_route(*a.v6, idx), true);
+  }
   if (a.v4) {
     (void)node.add_neighbour(Neighbour{idx, *a.v4, pmac, true});
     (void)node.add_route(host_route(*a.v4, idx), true);
@@ -207,21 +211,25 @@ void check_pod_side(netlink::Rtnl& pod, const PodAttachment& a, const netlink::M
   if (!addrs) {
     problems.push_back("cannot list pod addresses: " + addrs.error().message());
   } else {
-    if (!has_address(*addrs, IpInterface{a.v6, 128}))
-      problems.push_back("pod address " + a.v6.to_string() + "/128 is missing");
+    if (a.v6 && !has_address(*addrs, IpInterface{*a.v6, 128}))
+      problems.push_back("pod address " + a.v6->to_string() + "/128 is missing");
     if (a.v4 && !has_address(*addrs, IpInterface{*a.v4, 32}))
-      problems.push_back("pod IPv4 egress address " + a.v4->to_string() + "/32 is missing");
+      problems.push_back(std::string(a.v6 ? "pod IPv4 egress address " : "pod address ") + a.v4->to_string() +
+                         "/32 is missing");
   }
-  auto r6 = pod.list_routes(AF_INET6);
-  if (!r6) {
-    problems.push_back("cannot list pod IPv6 routes: " + r6.error().message());
-  } else {
-    if (!has_route(*r6, pod_v6_gateway_route(idx))) problems.push_back("pod route fe80::1 dev " + a.ifname + " is missing");
-    if (!has_route(*r6, pod_v6_default(idx))) problems.push_back("pod IPv6 default route via fe80::1 is missing");
+  if (a.v6) {
+    auto r6 = pod.list_routes(AF_INET6);
+    if (!r6) {
+      problems.push_back("cannot list pod IPv6 routes: " + r6.error().message());
+    } else {
+      if (!has_route(*r6, pod_v6_gateway_route(idx)))
+        problems.push_back("pod route fe80::1 dev " + a.ifname + " is missing");
+      if (!has_route(*r6, pod_v6_default(idx))) problems.push_back("pod IPv6 default route via fe80::1 is missing");
+    }
+    auto n6 = pod.list_neighbours(idx, AF_INET6);
+    if (n6 && !has_neighbour(*n6, pod_gateway_v6(), host_mac))
+      problems.push_back("pod neighbour fe80::1 -> " + host_mac.to_string() + " is missing");
   }
-  auto n6 = pod.list_neighbours(idx, AF_INET6);
-  if (n6 && !has_neighbour(*n6, pod_gateway_v6(), host_mac))
-    problems.push_back("pod neighbour fe80::1 -> " + host_mac.to_string() + " is missing");
   if (a.v4) {
     auto r4 = pod.list_routes(AF_INET);
     if (r4 && !has_route(*r4, pod_v4_default(idx, a.v4_gateway)))
@@ -245,17 +253,19 @@ Result<std::vector<std::string>> check_pod(netlink::Rtnl& node, const netlink::N
     problems.push_back("host veth " + veth + " is missing");
   } else {
     if (!host->up) problems.push_back("host veth " + veth + " is down");
-    auto r6 = node.list_routes(AF_INET6);
-    if (r6 && !has_route(*r6, host_route(a.v6, host->index)))
-      problems.push_back("node route " + a.v6.to_string() + "/128 dev " + veth + " is missing");
+    if (a.v6) {
+      auto r6 = node.list_routes(AF_INET6);
+      if (r6 && !has_route(*r6, host_route(*a.v6, host->index)))
+        problems.push_back("node route " + a.v6->to_string() + "/128 dev " + veth + " is missing");
+      auto n6 = node.list_neighbours(host->index, AF_INET6);
+      if (n6 && !has_neighbour(*n6, *a.v6, pmac))
+        problems.push_back("node neighbour " + a.v6->to_string() + " -> " + pmac.to_string() + " is missing");
+    }
     if (a.v4) {
       auto r4 = node.list_routes(AF_INET);
       if (r4 && !has_route(*r4, host_route(*a.v4, host->index)))
         problems.push_back("node route " + a.v4->to_string() + "/32 dev " + veth + " is missing");
     }
-    auto n6 = node.list_neighbours(host->index, AF_INET6);
-    if (n6 && !has_neighbour(*n6, a.v6, pmac))
-      problems.push_back("node neighbour " + a.v6.to_string() + " -> " + pmac.to_string() + " is missing");
   }
   auto pod = netlink::Rtnl::open_in(pod_ns);
   if (!pod) return fail(std::move(pod.error()).wrap("opening netlink in the pod namespace"));

@@ -1,5 +1,7 @@
 // The pod datapath of DESIGN.md "Pod datapath": one veth per pod, no bridge, no overlay.
 //
+// IPv6 pods (an IPv6 cluster, with the optional IPv4 egress address):
+//
 //   pod netns                               node netns
 //   eth0  <pod>/128 (nodad)         <--->   v6k<hash>   (no address)
 //         169.254.172.x/32                  route <pod>/128 dev v6k<hash>
@@ -7,6 +9,10 @@
 //   default via fe80::1                     neigh <pod> / 169.254.172.x -> pod MAC (permanent)
 //   default via 169.254.172.1 onlink
 //   neigh fe80::1, 169.254.172.1 -> host veth MAC (permanent)
+//
+// IPv4 pods (an IPv4 cluster: the address is one of the ENI's secondary private IPv4s,
+// which the VPC routes to the node) have only the IPv4 half: <pod>/32, default via
+// 169.254.1.1 onlink, a permanent neighbour for it, and the node's /32 route + neighbour.
 //
 // Both MACs are derived from the attachment, so neither side ever needs ND or ARP and no
 // reply from the kernel is needed to configure the other side.
@@ -28,9 +34,9 @@ struct PodAttachment {
   std::string ifname;          // inside the pod (CNI_IFNAME)
   std::string veth_prefix;     // host side name prefix
   uint32_t mtu = 1500;
-  addr::Ipv6Address v6;
-  std::optional<addr::Ipv4Address> v4;  // IPv4 egress address, if enabled
-  addr::Ipv4Address v4_gateway;         // 169.254.172.1
+  std::optional<addr::Ipv6Address> v6;  // nullopt for an IPv4 pod
+  std::optional<addr::Ipv4Address> v4;  // the IPv4 egress address or an IPv4 pod's address
+  addr::Ipv4Address v4_gateway;         // 169.254.172.1 (egress) or 169.254.1.1 (IPv4 pods)
 };
 
 struct AttachedPod {

@@ -2,6 +2,8 @@
 
 #include <charconv>
 
+#include "cni/spec_internal.h"
+
 namespace v6k::cni {
 
 using nlohmann::json;
@@ -31,11 +33,21 @@ std::array<int, 3> version_parts(std::string_view v) {
   return out;
 }
 
-CniError error(int code, std::string msg, std::string details = {}) {
+}  // namespace
+
+namespace internal {
+
+CniError error(int code, std::string msg, std::string details) {
   return CniError{code, std::move(msg), std::move(details)};
 }
 
-}  // namespace
+CniError bad_config(std::string msg, std::string details) {
+  return error(kErrInvalidConfig, std::move(msg), std::move(details));
+}
+
+}  // namespace internal
+
+using internal::error;
 
 int compare_versions(std::string_view a, std::string_view b) {
   auto pa = version_parts(a), pb = version_parts(b);
@@ -156,10 +168,7 @@ std::expected<Environment, CniError> parse_environment(const EnvLookup& env) {
 namespace {
 
 using Expected = std::expected<NetConf, CniError>;
-
-CniError bad_config(std::string msg, std::string details = {}) {
-  return error(kErrInvalidConfig, std::move(msg), std::move(details));
-}
+using internal::bad_config;
 
 bool valid_network_name(std::string_view n) {
   if (n.empty()) return false;
@@ -176,46 +185,13 @@ bool valid_network_name(std::string_view n) {
 // except the runtime-owned ones the spec lets runtimes add.
 bool known_key(std::string_view k) {
   static constexpr std::string_view keys[] = {
-      "cniVersion", "cniVersions", "name", "type", "ipv6Prefixes", "ipv4Egress", "mtu",
+      "cniVersion", "cniVersions", "name", "type", "ipv6Prefixes", "ipv4Egress", "ipv4Addresses", "ipv4Snat", "mtu",
       "dataDir", "vethPrefix", "cooldownSeconds", "prevResult", "cni.dev/valid-attachments",
       "cni.dev/attachments", "args", "runtimeConfig", "capabilities", "dns", "disableCheck",
       "disableGC", "ipMasq"};
   for (auto key : keys)
     if (key == k) return true;
   return false;
-}
-
-std::expected<void, CniError> parse_egress(const json& j, Ipv4Egress& out) {
-  if (!j.is_object()) return std::unexpected(bad_config("\"ipv4Egress\" must be an object"));
-  for (auto& [k, v] : j.items()) {
-    if (k == "enabled") {
-      if (!v.is_boolean()) return std::unexpected(bad_config("\"ipv4Egress.enabled\" must be a boolean"));
-      out.enabled = v.get<bool>();
-    } else if (k == "range") {
-      if (!v.is_string()) return std::unexpected(bad_config("\"ipv4Egress.range\" must be a string"));
-      auto p = addr::Ipv4Prefix::parse(v.get<std::string>());
-      if (!p) return std::unexpected(bad_config("invalid \"ipv4Egress.range\"", p.error().message()));
-      if (p->length() > 29 || p->length() < 16)
-        return std::unexpected(bad_config("\"ipv4Egress.range\" must be between /16 and /29",
-                                          "got " + p->to_string()));
-      out.range = *p;
-    } else if (k == "nodeIPv4") {
-      if (!v.is_string()) return std::unexpected(bad_config("\"ipv4Egress.nodeIPv4\" must be a string"));
-      auto a = addr::Ipv4Address::parse(v.get<std::string>());
-      if (!a) return std::unexpected(bad_config("invalid \"ipv4Egress.nodeIPv4\"", a.error().message()));
-      out.node_ipv4 = *a;
-    } else if (k == "uplink") {
-      if (!v.is_string() || v.get<std::string>().size() > 15)
-        return std::unexpected(bad_config("\"ipv4Egress.uplink\" must be an interface name"));
-      out.uplink = v.get<std::string>();
-    } else {
-      return std::unexpected(error(kErrUnsupportedField, "unsupported field \"ipv4Egress." + k + "\""));
-    }
-  }
-  if (out.enabled && out.node_ipv4 == addr::Ipv4Address())
-    return std::unexpected(bad_config("\"ipv4Egress.nodeIPv4\" is required when IPv4 egress is enabled"));
-  out.gateway = addr::Ipv4Address(out.range.address().to_u32() + 1);
-  return {};
 }
 
 std::expected<void, CniError> parse_attachments(const json& j, NetConf& out) {
@@ -271,28 +247,7 @@ std::expected<NetConf, CniError> parse_netconf(std::string_view text, Command cm
     out.type = j["type"].get<std::string>();
   }
 
-  if (!j.contains("ipv6Prefixes"))
-    return std::unexpected(bad_config("\"ipv6Prefixes\" is required (the node's delegated IPv6 prefixes)"));
-  const json& prefixes = j["ipv6Prefixes"];
-  if (!prefixes.is_array() || prefixes.empty())
-    return std::unexpected(bad_config("\"ipv6Prefixes\" must be a non-empty array of IPv6 prefixes"));
-  for (const auto& p : prefixes) {
-    if (!p.is_string()) return std::unexpected(bad_config("\"ipv6Prefixes\" entries must be strings"));
-    auto pre = addr::Ipv6Prefix::parse(p.get<std::string>());
-    if (!pre) return std::unexpected(bad_config("invalid IPv6 prefix in \"ipv6Prefixes\"", pre.error().message()));
-    if (pre->length() > 124 || pre->length() < 16)
-      return std::unexpected(bad_config("pod prefixes must be between /16 and /124",
-                                        "got " + pre->to_string()));
-    for (const auto& other : out.ipv6_prefixes)
-      if (other.overlaps(*pre))
-        return std::unexpected(bad_config("pod prefixes overlap", other.to_string() + " and " + pre->to_string()));
-    out.ipv6_prefixes.push_back(*pre);
-  }
-
-  out.ipv4_egress.range = *addr::Ipv4Prefix::parse("169.254.172.0/22");
-  if (j.contains("ipv4Egress"))
-    if (auto r = parse_egress(j["ipv4Egress"], out.ipv4_egress); !r) return std::unexpected(r.error());
-  out.ipv4_egress.gateway = addr::Ipv4Address(out.ipv4_egress.range.address().to_u32() + 1);
+  if (auto r = internal::parse_pod_addresses(j, out); !r) return std::unexpected(r.error());
 
   if (j.contains("mtu")) {
     const json& m = j["mtu"];

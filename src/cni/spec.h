@@ -72,13 +72,33 @@ struct Ipv4Egress {
   std::string uplink;               // only SNAT when leaving this interface ("" = any)
 };
 
+// IPv4 pod mode's source NAT (the VPC CNI's AWS-SNAT-CHAIN): pod traffic to anywhere
+// outside `exclude` (the VPC's CIDRs) leaving `uplink` takes the node's primary IPv4.
+struct Ipv4Snat {
+  bool enabled = false;
+  addr::Ipv4Address node_ipv4;
+  std::vector<addr::Ipv4Prefix> exclude;
+  std::string uplink;  // "" = any interface
+};
+
+// The gateway every pod routes IPv4 through in IPv4 pod mode (the VPC CNI's choice).
+addr::Ipv4Address pod_gateway_v4();
+
 // The plugin's network configuration (the single-plugin form a runtime pipes to us).
+// Two modes, by which address key is present:
+//   IPv6 (an IPv6 cluster): "ipv6Prefixes" (the node's /80s), optional "ipv4Egress";
+//   IPv4 (an IPv4 cluster): "ipv4Addresses" (the node ENI's secondary private IPv4s, one
+//   per pod), optional "ipv4Snat"; pods get no IPv6.
 struct NetConf {
   std::string cni_version;
   std::string name;
   std::string type;
   std::vector<addr::Ipv6Prefix> ipv6_prefixes;
   Ipv4Egress ipv4_egress;
+  bool ipv4_pods = false;  // "ipv4Addresses" given (possibly empty: none assigned yet)
+  std::vector<addr::Ipv4Address> ipv4_addresses;
+  Ipv4Snat ipv4_snat;
+  bool ipv4_pod_mode() const { return ipv4_pods; }
   uint32_t mtu = 9001;
   std::string data_dir = "/var/lib/cni/v6k";
   std::string veth_prefix = "v6k";

@@ -56,14 +56,16 @@ void PoolState::apply(Record&& rec) {
       auto it = f.slots.find(v);
       return it != f.slots.end() && it->second.held;
     };
-    const addr::u128 v6 = x.v6.to_u128();
+    const bool has_v6 = x.v6.has_value();
+    const addr::u128 v6 = has_v6 ? x.v6->to_u128() : 0;
     const bool has_v4 = x.v4.has_value();
     const addr::u128 v4 = has_v4 ? x.v4->to_u32() : 0;
-    if (held(false, v6) || (has_v4 && held(true, v4))) return;
+    if (!has_v6 && !has_v4) return;
+    if ((has_v6 && held(false, v6)) || (has_v4 && held(true, v4))) return;
     size_t bytes = encoded_size(rec);
     AttachmentKey key = x.key;
     if (!live_.try_emplace(std::move(key), std::move(x)).second) return;  // key already live
-    hold(false, v6);
+    if (has_v6) hold(false, v6);
     if (has_v4) hold(true, v4);
     snapshot_bytes_ += bytes;
   } else if (auto* r = std::get_if<ReleaseRecord>(&rec)) {
@@ -71,8 +73,10 @@ void PoolState::apply(Record&& rec) {
     if (it == live_.end()) return;
     const Allocation& x = it->second;
     snapshot_bytes_ -= encoded_size(AllocRecord{x});
-    v6_.slots.erase(x.v6.to_u128());
-    free(false, x.v6.to_u128(), r->released_unix);
+    if (x.v6) {
+      v6_.slots.erase(x.v6->to_u128());
+      free(false, x.v6->to_u128(), r->released_unix);
+    }
     if (x.v4) {
       v4_.slots.erase(x.v4->to_u32());
       free(true, x.v4->to_u32(), r->released_unix);
@@ -124,6 +128,19 @@ uint64_t PoolState::cooling(int64_t now, int64_t cooldown) const {
   return n;
 }
 
+uint64_t PoolState::count_free(bool v4, const std::vector<AddressRange>& ranges, int64_t now,
+                               int64_t cooldown) const {
+  const Family& f = family(v4);
+  uint64_t n = 0;
+  for (const auto& r : ranges)
+    for (addr::u128 a = r.first;; ++a) {
+      auto it = f.slots.find(a);
+      if (it == f.slots.end() || (!it->second.held && it->second.released_unix <= now - cooldown)) ++n;
+      if (a == r.last) break;
+    }
+  return n;
+}
+
 void PoolState::prune(int64_t now, int64_t cooldown) {
   for (Family* f : {&v6_, &v4_}) {
     while (!f->freed_by_time.empty() && f->freed_by_time.begin()->first <= now - cooldown) {
@@ -169,9 +186,10 @@ std::string PoolState::check() const {
       auto it = family(v4).slots.find(v);
       return it != family(v4).slots.end() && it->second.held;
     };
-    if (!is_held(false, a.v6.to_u128())) return "live IPv6 address not held";
+    if (!a.v6 && !a.v4) return "live allocation without an address";
+    if (a.v6 && !is_held(false, a.v6->to_u128())) return "live IPv6 address not held";
     if (a.v4 && !is_held(true, a.v4->to_u32())) return "live IPv4 address not held";
-    expected += a.v4 ? 2 : 1;
+    expected += (a.v4 ? 1 : 0) + (a.v6 ? 1 : 0);
   }
   if (expected != held) return "held addresses differ from live allocations (shared address?)";
   return "";

@@ -46,6 +46,8 @@ class PoolState {
   std::optional<addr::u128> choose(bool v4, const std::vector<AddressRange>& ranges,
                                    int64_t now, int64_t cooldown) const;
   uint64_t cooling(int64_t now, int64_t cooldown) const;
+  // Addresses of `ranges` neither held nor cooling (walks every address: for short lists).
+  uint64_t count_free(bool v4, const std::vector<AddressRange>& ranges, int64_t now, int64_t cooldown) const;
 
   // Forgets released addresses whose cool-down has expired (a later scan finds them again).
   void prune(int64_t now, int64_t cooldown);

@@ -113,9 +113,10 @@ std::optional<Record> decode_body(std::string_view body) {
   if (type == kTypeAlloc) {
     AllocRecord a;
     uint8_t flags = r.u8();
-    if (flags & ~1u) return std::nullopt;
+    if (flags & ~3u) return std::nullopt;
+    if ((flags & 3u) == 2u) return std::nullopt;  // an allocation holds at least one address
     a.alloc.allocated_unix = r.i64();
-    a.alloc.v6 = r.v6();
+    if (!(flags & 2u)) a.alloc.v6 = r.v6();
     if (flags & 1u) a.alloc.v4 = addr::Ipv4Address(r.u32());
     a.alloc.key.container_id = r.str();
     a.alloc.key.ifname = r.str();
@@ -149,7 +150,7 @@ std::optional<Record> decode_body(std::string_view body) {
 size_t body_size(const Record& rec) {
   if (auto* a = std::get_if<AllocRecord>(&rec)) {
     const Allocation& x = a->alloc;
-    return 1 + 1 + 8 + 16 + (x.v4 ? 4 : 0) + 5 * 2 + x.key.container_id.size() +
+    return 1 + 1 + 8 + (x.v6 ? 16 : 0) + (x.v4 ? 4 : 0) + 5 * 2 + x.key.container_id.size() +
            x.key.ifname.size() + x.network.size() + x.pod_namespace.size() + x.pod_name.size();
   }
   if (auto* r = std::get_if<ReleaseRecord>(&rec))
@@ -216,9 +217,9 @@ std::string encode_record(const Record& rec) {
   if (auto* a = std::get_if<AllocRecord>(&rec)) {
     const Allocation& x = a->alloc;
     body.push_back(static_cast<char>(kTypeAlloc));
-    body.push_back(static_cast<char>(x.v4 ? 1 : 0));
+    body.push_back(static_cast<char>((x.v4 ? 1 : 0) | (x.v6 ? 0 : 2)));
     put_i64(body, x.allocated_unix);
-    put_v6(body, x.v6);
+    if (x.v6) put_v6(body, *x.v6);
     if (x.v4) put_u32(body, x.v4->to_u32());
     put_str(body, x.key.container_id);
     put_str(body, x.key.ifname);

@@ -4,7 +4,8 @@
 // A log is a sequence of frames, each
 //   magic "v6kR" (4 bytes) | body length (u32 LE) | crc32c(length bytes ++ body) (u32 LE) | body
 // and a body starts with a type byte. Strings are u16 LE length + bytes; integers LE.
-//   1 allocate: flags (bit 0: has IPv4), allocated_unix i64, v6 (16 bytes), [v4 (4 bytes)],
+//   1 allocate: flags (bit 0: has IPv4, bit 1: no IPv6), allocated_unix i64, [v6 (16 bytes)],
+//               [v4 (4 bytes)],
 //               container_id, ifname, network, pod_namespace, pod_name
 //   2 release:  released_unix i64, container_id, ifname
 //   3 freed:    family (6|4), released_unix i64, address (16|4 bytes)   [written by compaction]

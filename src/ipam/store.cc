@@ -35,6 +35,17 @@ AddressRange v4_range_of(const addr::Ipv4Prefix& p) {
   return {base + 2, base + (p.size() - 2)};  // not network, gateway (.1) or broadcast
 }
 
+std::vector<AddressRange> v4_pod_ranges(const std::vector<addr::Ipv4Address>& as) {
+  std::vector<AddressRange> out;
+  out.reserve(as.size());
+  for (const auto& a : as) out.push_back({a.to_u32(), a.to_u32()});
+  return out;
+}
+
+std::string v4_list_text(const std::vector<addr::Ipv4Address>& as) {
+  return std::to_string(as.size()) + " IPv4 pod address" + (as.size() == 1 ? "" : "es") + " of the node";
+}
+
 std::string join_prefixes(const std::vector<addr::Ipv6Prefix>& ps) {
   std::string out;
   for (const auto& p : ps) {
@@ -90,7 +101,11 @@ Result<std::string> read_from(int fd, uint64_t off, uint64_t end, const std::str
 
 Result<> validate(const PoolConfig& cfg) {
   if (cfg.data_dir.empty()) return fail_invalid("ipam: data_dir is empty");
-  if (cfg.v6_prefixes.empty()) return fail_invalid("ipam: no IPv6 prefix configured");
+  if (cfg.ipv4_pods && (!cfg.v6_prefixes.empty() || cfg.v4_range))
+    return fail_invalid("ipam: IPv4 pod addresses exclude IPv6 prefixes and an IPv4 egress range");
+  if (!cfg.ipv4_pods && !cfg.v4_addresses.empty())
+    return fail_invalid("ipam: IPv4 pod addresses need ipv4_pods");
+  if (!cfg.ipv4_pods && cfg.v6_prefixes.empty()) return fail_invalid("ipam: no IPv6 prefix configured");
   for (const auto& p : cfg.v6_prefixes)
     if (p.length() > 124)
       return fail_invalid("ipam: IPv6 prefix " + p.to_string() + " is longer than /124");
@@ -262,23 +277,29 @@ Result<Allocation> Store::allocate(const AllocateRequest& req) {
   if (const Allocation* a = state_->find(req.key)) return *a;
   int64_t t = now();
   int64_t cd = cfg_.cooldown.count();
-  std::vector<AddressRange> v6r;
-  for (const auto& p : cfg_.v6_prefixes) v6r.push_back(v6_range(p));
-  auto v6 = state_->choose(false, v6r, t, cd);
-  if (!v6)
-    return fail(Error::make(ENOSPC, "no free address in " + join_prefixes(cfg_.v6_prefixes)));
   Allocation a{.key = req.key,
-               .v6 = addr::Ipv6Address::from_u128(*v6),
+               .v6 = std::nullopt,
                .v4 = std::nullopt,
                .allocated_unix = t,
                .network = req.network,
                .pod_namespace = req.pod_namespace,
                .pod_name = req.pod_name};
-  if (cfg_.v4_range) {
-    auto v4 = state_->choose(true, {v4_range_of(*cfg_.v4_range)}, t, cd);
+  if (!cfg_.v6_prefixes.empty()) {
+    std::vector<AddressRange> v6r;
+    for (const auto& p : cfg_.v6_prefixes) v6r.push_back(v6_range(p));
+    auto v6 = state_->choose(false, v6r, t, cd);
+    if (!v6)
+      return fail(Error::make(ENOSPC, "no free address in " + join_prefixes(cfg_.v6_prefixes)));
+    a.v6 = addr::Ipv6Address::from_u128(*v6);
+  }
+  if (cfg_.v4_range || cfg_.ipv4_pods) {
+    auto ranges = cfg_.v4_range ? std::vector<AddressRange>{v4_range_of(*cfg_.v4_range)}
+                                : v4_pod_ranges(cfg_.v4_addresses);
+    auto v4 = state_->choose(true, ranges, t, cd);
     if (!v4)
-      return fail(Error::make(ENOSPC,
-                              "no free IPv4 address in " + cfg_.v4_range->to_string()));
+      return fail(Error::make(ENOSPC, "no free IPv4 address in " +
+                                          (cfg_.v4_range ? cfg_.v4_range->to_string()
+                                                         : v4_list_text(cfg_.v4_addresses))));
     a.v4 = addr::Ipv4Address(static_cast<uint32_t>(*v4));
   }
   V6K_TRY(append(encode_record(AllocRecord{a})), "recording allocation");
@@ -345,9 +366,13 @@ Result<PoolStatus> Store::status() {
   s.cooling = state_->cooling(t, cd);
   std::vector<AddressRange> v6r;
   for (const auto& p : cfg_.v6_prefixes) v6r.push_back(v6_range(p));
-  s.v6_available = state_->choose(false, v6r, t, cd).has_value();
+  if (!v6r.empty()) s.v6_available = state_->choose(false, v6r, t, cd).has_value();
   if (cfg_.v4_range)
     s.v4_available = state_->choose(true, {v4_range_of(*cfg_.v4_range)}, t, cd).has_value();
+  if (cfg_.ipv4_pods) {
+    s.v4_free = state_->count_free(true, v4_pod_ranges(cfg_.v4_addresses), t, cd);
+    s.v4_available = s.v4_free > 0;
+  }
   return s;
 }
 

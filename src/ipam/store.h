@@ -16,6 +16,7 @@
 //      ties: the lowest address), if it lies in a configured prefix/range;
 //   2. else the next never-used address scanning up from the base of the first prefix
 //      that still has one, then the next prefix, ...
+// In IPv4 pod mode the same rule applies to the configured address list (in list order).
 // Never handed out: an IPv6 prefix's base address `<p>::` (the subnet-router anycast
 // address, RFC 4291 2.6.1); in the IPv4 range its network address, gateway (.1 = base+1)
 // and broadcast address.
@@ -46,8 +47,14 @@ namespace v6k::ipam {
 
 struct PoolConfig {
   std::string data_dir;                        // e.g. /var/lib/cni/v6k/<network-name>
-  std::vector<addr::Ipv6Prefix> v6_prefixes;   // at least one; length <= 124; used in order
+  std::vector<addr::Ipv6Prefix> v6_prefixes;   // length <= 124; used in order
   std::optional<addr::Ipv4Prefix> v4_range;    // e.g. 169.254.172.0/22 (length <= 30); nullopt = no IPv4
+  // IPv4 pod mode (an IPv4 cluster, as the VPC CNI's default mode): each pod gets one of
+  // v4_addresses (its ENI's secondary private IPv4s; may be empty until some are assigned)
+  // and no IPv6. Excludes v6_prefixes and v4_range. The list may grow or shrink between
+  // calls; an allocation outside it stays live.
+  bool ipv4_pods = false;
+  std::vector<addr::Ipv4Address> v4_addresses;
   std::chrono::seconds cooldown{30};           // >= 0; 0 = reuse immediately
   // Clock for cool-downs and timestamps (seconds since the epoch); empty = the real clock.
   std::function<int64_t()> now_unix;
@@ -66,7 +73,7 @@ struct AttachmentKey {
 
 struct Allocation {
   AttachmentKey key;
-  addr::Ipv6Address v6;
+  std::optional<addr::Ipv6Address> v6;  // nullopt in IPv4 pod mode only
   std::optional<addr::Ipv4Address> v4;
   int64_t allocated_unix = 0;
   std::string network, pod_namespace, pod_name;
@@ -82,8 +89,9 @@ struct AllocateRequest {
 struct PoolStatus {
   uint64_t live = 0;           // current allocations
   uint64_t cooling = 0;        // released addresses still in cool-down (v6 + v4)
-  bool v6_available = false;   // an allocate() now would find an IPv6 address
-  bool v4_available = false;   // same for IPv4; false when no v4_range is configured
+  bool v6_available = false;   // an allocate() now would find an IPv6 address (false in IPv4 pod mode)
+  bool v4_available = false;   // same for IPv4; false when no IPv4 is configured
+  uint64_t v4_free = 0;        // IPv4 pod mode: listed addresses neither held nor cooling
 };
 
 class PoolState;  // in-memory view of the log (pool_state.h)

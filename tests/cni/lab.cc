@@ -122,6 +122,7 @@ void Lab::build() {
     must(nr.add_route(via("::/0", v6net + "1", ni)), "node v6 default");
     must(nr.add_route(via("0.0.0.0/0", "10.0." + std::to_string(i) + ".1", ni)), "node v4 default");
     must(r.add_route(via(pod_prefix(i), v6net + "2", ri)), "router pod prefix route");
+    must(r.add_route(via("10.0." + std::to_string(i) + ".16/28", node_ipv4(i), ri)), "router pod IPv4 route");
   }
   NetNs in = make(inet());
   Rtnl ir = must(Rtnl::open_in(in), "rtnl inet");
@@ -160,6 +161,23 @@ nlohmann::json Lab::config(int i, const nlohmann::json& overrides) const {
   };
   c.merge_patch(overrides);
   return c;
+}
+
+std::vector<std::string> Lab::pod_ipv4s(int i) const {
+  std::string net = "10.0." + std::to_string(i) + ".";
+  return {net + "17", net + "18", net + "19"};
+}
+
+nlohmann::json Lab::config_v4(int i) const {
+  return {
+      {"cniVersion", "1.1.0"},
+      {"name", "v6k"},
+      {"type", "v6k-cni"},
+      {"ipv4Addresses", pod_ipv4s(i)},
+      {"ipv4Snat", {{"nodeIPv4", node_ipv4(i)}, {"excludeCidrs", {"10.0.0.0/16"}}, {"uplink", "eth0"}}},
+      {"mtu", 9001},
+      {"dataDir", data_dir_ + "/n" + std::to_string(i)},
+  };
 }
 
 ExecResult Lab::cni(int i, const std::string& command, const std::string& container_id, const std::string& pod,

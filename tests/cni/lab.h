@@ -5,7 +5,7 @@
 //                                                     router ── inet (203.0.113.10, IPv4 only)
 //   pods ── node2 (eth0 2001:db8:0:12::2, 10.0.2.2) ─┘
 //
-// The router routes each node's pod /80 to that node, so pod-to-pod across nodes is plain
+// The router routes each node's pod /80 (and 10.0.i.16/28, for IPv4 pods) to that node, so pod-to-pod across nodes is plain
 // IPv6 routing over one hop. The plugin is run exactly as a runtime runs it: exec'd inside
 // the node namespace with the CNI_* environment and the config on stdin.
 #pragma once
@@ -48,6 +48,11 @@ class Lab {
   std::string data_dir() const { return data_dir_; }
   // The plugin config for node i (single-plugin form), with optional overrides merged in.
   nlohmann::json config(int i, const nlohmann::json& overrides = nlohmann::json::object()) const;
+  // IPv4 pod mode (an IPv4 cluster): node i's "secondary" addresses 10.0.i.17-10.0.i.19,
+  // which the router sends to the node (10.0.i.16/28 via the node), and the config that
+  // hands them to pods with SNAT outside 10.0.0.0/16.
+  std::vector<std::string> pod_ipv4s(int i) const;
+  nlohmann::json config_v4(int i) const;
 
   // Runs v6k-cni inside node i's namespace.
   ExecResult cni(int i, const std::string& command, const std::string& container_id, const std::string& pod,

@@ -147,7 +147,7 @@ TEST(Durability, DiskStaysProportionalToLiveAfter10000Cycles) {
   for (int i = 0; i < 10000; ++i) {
     auto a = s->allocate(req("cycle" + std::to_string(i)));
     ASSERT_TRUE(a) << a.error().message();
-    used.insert(a->v6);
+    used.insert(a->v6.value());
     ASSERT_TRUE(s->release({"cycle" + std::to_string(i), "eth0"}).value());
     clock.advance(1);  // ~30 addresses cooling at any time
   }

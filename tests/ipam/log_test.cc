@@ -3,6 +3,8 @@
 
 #include <gtest/gtest.h>
 
+#include <cstring>
+
 #include <random>
 
 #include "ipam/pool_state.h"
@@ -42,6 +44,8 @@ TEST(RecordLog, EveryRecordTypeRoundTrips) {
   std::vector<Record> in = {
       AllocRecord{sample("a", "2001:db8::1", "169.254.172.2")},
       AllocRecord{sample(std::string(kMaxField, 'x'), "ffff::1", std::nullopt)},
+      AllocRecord{Allocation{.key = {"v4pod", "eth0"}, .v6 = std::nullopt, .v4 = v4a("10.0.1.17"),
+                             .allocated_unix = 9, .network = "n", .pod_namespace = "ns", .pod_name = "p"}},
       ReleaseRecord{{"a", "eth0"}, 1'700'000'123},
       FreedRecord{.v4 = false, .address = v6a("2001:db8::9").to_u128(), .released_unix = 7},
       FreedRecord{.v4 = true, .address = 0xA9FEAC05u, .released_unix = 8},
@@ -59,11 +63,31 @@ TEST(RecordLog, EveryRecordTypeRoundTrips) {
   EXPECT_EQ(st.skipped_bytes + st.tail_garbage + st.bad_records, 0u);
   EXPECT_EQ(std::get<AllocRecord>(out[0]).alloc, std::get<AllocRecord>(in[0]).alloc);
   EXPECT_EQ(std::get<AllocRecord>(out[1]).alloc, std::get<AllocRecord>(in[1]).alloc);
-  EXPECT_EQ(std::get<ReleaseRecord>(out[2]).key, std::get<ReleaseRecord>(in[2]).key);
-  EXPECT_EQ(std::get<ReleaseRecord>(out[2]).released_unix, 1'700'000'123);
-  EXPECT_EQ(std::get<FreedRecord>(out[3]).address, v6a("2001:db8::9").to_u128());
-  EXPECT_TRUE(std::get<FreedRecord>(out[4]).v4);
-  EXPECT_EQ(std::get<FreedRecord>(out[4]).address, 0xA9FEAC05u);
+  EXPECT_EQ(std::get<AllocRecord>(out[2]).alloc, std::get<AllocRecord>(in[2]).alloc);
+  EXPECT_FALSE(std::get<AllocRecord>(out[2]).alloc.v6) << "an IPv4 pod's record has no IPv6";
+  EXPECT_EQ(encoded_size(in[2]) + 16, encoded_size(AllocRecord{sample("v4pod", "::1", "10.0.1.17")}));
+  EXPECT_EQ(std::get<ReleaseRecord>(out[3]).key, std::get<ReleaseRecord>(in[3]).key);
+  EXPECT_EQ(std::get<ReleaseRecord>(out[3]).released_unix, 1'700'000'123);
+  EXPECT_EQ(std::get<FreedRecord>(out[4]).address, v6a("2001:db8::9").to_u128());
+  EXPECT_TRUE(std::get<FreedRecord>(out[5]).v4);
+  EXPECT_EQ(std::get<FreedRecord>(out[5]).address, 0xA9FEAC05u);
+}
+
+TEST(RecordLog, AnAllocationWithNoAddressIsMalformed) {
+  // flags = 2 (no IPv6, no IPv4): checksummed but meaningless, so skipped and counted.
+  std::string good = encode_record(AllocRecord{Allocation{.key = {"k", "eth0"}, .v4 = v4a("10.0.0.9")}});
+  std::string body = good.substr(kFrameHeader);
+  body[1] = 2;
+  body.erase(10, 4);  // drop the IPv4 the flags no longer announce
+  std::string frame(kFrameHeader, '\0');
+  uint32_t magic = kFrameMagic, len = static_cast<uint32_t>(body.size());
+  std::memcpy(frame.data(), &magic, 4);
+  std::memcpy(frame.data() + 4, &len, 4);
+  uint32_t crc = crc32c(body, crc32c(std::string_view(frame.data() + 4, 4)));
+  std::memcpy(frame.data() + 8, &crc, 4);
+  ScanStats st;
+  EXPECT_TRUE(scan_all(frame + body, &st).empty());
+  EXPECT_EQ(st.bad_records, 1u);
 }
 
 TEST(RecordLog, ResynchronizesAfterGarbageAndReportsTornTail) {

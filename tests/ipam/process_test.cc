@@ -24,7 +24,7 @@ void expect_distinct(const std::vector<Allocation>& live) {
   std::set<addr::Ipv6Address> v6;
   std::set<addr::Ipv4Address> v4;
   for (const auto& a : live) {
-    EXPECT_TRUE(v6.insert(a.v6).second) << "v6 twice: " << a.v6.to_string();
+    EXPECT_TRUE(v6.insert(a.v6.value()).second) << "v6 twice: " << a.v6->to_string();
     if (a.v4) {
       EXPECT_TRUE(v4.insert(*a.v4).second) << "v4 twice: " << a.v4->to_string();
     }
@@ -70,7 +70,7 @@ TEST(Processes, SixteenConcurrentAllocatorsNeverCollide) {
   EXPECT_EQ(live.size(), 800u);
   expect_distinct(live);
   auto p = cfg.v6_prefixes[0];
-  for (const auto& a : live) EXPECT_LE(p.offset_of(a.v6), 800u) << "dense from the base";
+  for (const auto& a : live) EXPECT_LE(p.offset_of(a.v6.value()), 800u) << "dense from the base";
   expect_file_consistent(dir.log());
 }
 
@@ -83,7 +83,7 @@ TEST(Processes, SixteenConcurrentAllocatorsNeverCollide) {
     std::string key = "r" + std::to_string(round) + "-" + std::to_string(i);
     auto a = s->allocate(req(key));
     if (!a) ::_exit(3);
-    std::string line = "A " + key + " " + a->v6.to_string() + "\n";
+    std::string line = "A " + key + " " + a->v6->to_string() + "\n";
     if (::write(wfd, line.data(), line.size()) < 0) ::_exit(4);
     if (i % 2 == 1) {  // release the previous one
       std::string prev = "r" + std::to_string(round) + "-" + std::to_string(i - 1);
@@ -134,7 +134,7 @@ TEST(Processes, KillNineAtRandomInstantsNeverDoubleAssigns) {
     expect_distinct(live);
     // Everything acknowledged is durable; a kill may leave extra (unacknowledged) ones.
     std::map<std::string, std::string> stored;
-    for (const auto& a : live) stored[a.key.container_id] = a.v6.to_string();
+    for (const auto& a : live) stored[a.key.container_id] = a.v6->to_string();
     for (const auto& [key, v6] : acknowledged) {
       auto it = stored.find(key);
       ASSERT_NE(it, stored.end()) << "acknowledged allocation lost: " << key;

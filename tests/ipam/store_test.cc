@@ -31,7 +31,7 @@ TEST_P(PrefixLengths, SequentialFromBasePlusOneThenExhaustion) {
     auto a = s->allocate(req("c" + std::to_string(i)));
     ASSERT_TRUE(a) << i << ": " << a.error().message();
     EXPECT_EQ(a->v6, p.at(addr::u128(i + 1)).value()) << "never the base <p>::";
-    EXPECT_TRUE(p.contains(a->v6));
+    EXPECT_TRUE(p.contains(a->v6.value()));
     EXPECT_FALSE(a->v4);
   }
   auto next = s->allocate(req("one-more"));
@@ -162,7 +162,7 @@ TEST(Store, CooldownSurvivesRestart) {
   addr::Ipv6Address first;
   {
     auto s = Store::open(cfg);
-    first = s->allocate(req("a")).value().v6;
+    first = s->allocate(req("a")).value().v6.value();
     ASSERT_TRUE(s->release({"a", "eth0"}).value());
   }
   clock.advance(10);
@@ -188,7 +188,7 @@ TEST(Store, ReuseOrderIsOldestReleaseFirstThenNextUnused) {
   }
   clock.advance(30);
   std::vector<std::string> got;
-  for (const char* k : {"a", "b", "c", "d"}) got.push_back(s->allocate(req(k))->v6.to_string());
+  for (const char* k : {"a", "b", "c", "d"}) got.push_back(s->allocate(req(k))->v6->to_string());
   EXPECT_EQ(got, (std::vector<std::string>{"2001:db8::3", "2001:db8::1", "2001:db8::2",
                                            "2001:db8::5"}));
 }
@@ -255,7 +255,7 @@ TEST(Store, SeveralPrefixesAreUsedInOrder) {
   auto cfg = config(dir.path(), "2001:db8::10/124", false);
   cfg.v6_prefixes.push_back(v6p("2001:db8:1::/124"));
   auto s = Store::open(cfg);
-  for (int i = 0; i < 15; ++i) EXPECT_TRUE(v6p("2001:db8::10/124").contains(s->allocate(req("a" + std::to_string(i)))->v6));
+  for (int i = 0; i < 15; ++i) EXPECT_TRUE(v6p("2001:db8::10/124").contains(s->allocate(req("a" + std::to_string(i)))->v6.value()));
   EXPECT_EQ(s->allocate(req("b0"))->v6, v6a("2001:db8:1::1"));
   for (int i = 1; i < 15; ++i) ASSERT_TRUE(s->allocate(req("b" + std::to_string(i))));
   auto full = s->allocate(req("c"));
@@ -320,6 +320,75 @@ TEST(Store, RejectsBadConfigAndRequests) {
   big.pod_name.assign(2000, 'p');
   EXPECT_EQ(s->allocate(big).error().code(), EINVAL);
   EXPECT_TRUE(s->list()->empty());
+}
+
+PoolConfig v4_pods(const std::string& dir, std::vector<const char*> addrs) {
+  PoolConfig c;
+  c.data_dir = dir;
+  c.ipv4_pods = true;
+  for (const char* a : addrs) c.v4_addresses.push_back(v4a(a));
+  return c;
+}
+
+TEST(Store, Ipv4PodModeHandsOutListedAddressesInOrderAndNoIpv6) {
+  TempDir dir;
+  FakeClock clock;
+  auto cfg = v4_pods(dir.path(), {"10.0.1.30", "10.0.1.7", "10.0.1.19"});
+  cfg.now_unix = clock.fn();
+  auto s = Store::open(cfg);
+  ASSERT_TRUE(s) << s.error().message();
+  std::vector<std::string> got;
+  for (const char* k : {"a", "b", "c"}) {
+    auto a = s->allocate(req(k));
+    ASSERT_TRUE(a) << a.error().message();
+    EXPECT_FALSE(a->v6);
+    got.push_back(a->v4.value().to_string());
+  }
+  EXPECT_EQ(got, (std::vector<std::string>{"10.0.1.30", "10.0.1.7", "10.0.1.19"})) << "list order, nothing reserved";
+  auto full = s->allocate(req("d"));
+  ASSERT_FALSE(full);
+  EXPECT_EQ(full.error().code(), ENOSPC);
+  EXPECT_NE(full.error().message().find("no free IPv4 address in 3 IPv4 pod addresses of the node"),
+            std::string::npos)
+      << full.error().message();
+  auto st = s->status().value();
+  EXPECT_FALSE(st.v4_available);
+  EXPECT_FALSE(st.v6_available);
+  EXPECT_EQ(st.v4_free, 0u);
+
+  // A released address cools down; a newly listed one is free at once.
+  ASSERT_TRUE(s->release({"b", "eth0"}).value());
+  EXPECT_EQ(s->status()->v4_free, 0u);
+  cfg.v4_addresses.push_back(v4a("10.0.1.40"));
+  auto grown = Store::open(cfg);
+  EXPECT_EQ(grown->status()->v4_free, 1u);
+  EXPECT_EQ(grown->allocate(req("d"))->v4.value().to_string(), "10.0.1.40");
+  clock.advance(30);
+  EXPECT_EQ(grown->status()->v4_free, 1u);
+  EXPECT_EQ(grown->allocate(req("e"))->v4.value().to_string(), "10.0.1.7");
+  // An allocation whose address left the list stays live; the address is not handed out.
+  cfg.v4_addresses = {v4a("10.0.1.50")};
+  auto shrunk = Store::open(cfg);
+  EXPECT_EQ(shrunk->list()->size(), 4u);
+  EXPECT_EQ(shrunk->allocate(req("f"))->v4.value().to_string(), "10.0.1.50");
+}
+
+TEST(Store, Ipv4PodModeExcludesOtherFamilies) {
+  TempDir dir;
+  auto both = v4_pods(dir.path(), {"10.0.1.7"});
+  both.v6_prefixes = {v6p("2001:db8::/80")};
+  EXPECT_EQ(Store::open(both).error().code(), EINVAL);
+  auto with_range = v4_pods(dir.path(), {"10.0.1.7"});
+  with_range.v4_range = default_v4_range();
+  EXPECT_EQ(Store::open(with_range).error().code(), EINVAL);
+  auto no_mode = v4_pods(dir.path(), {"10.0.1.7"});
+  no_mode.ipv4_pods = false;
+  EXPECT_EQ(Store::open(no_mode).error().code(), EINVAL);
+  // No address yet (ipamd has not assigned any): opens, and allocating says so.
+  auto empty = Store::open(v4_pods(dir.path(), {}));
+  ASSERT_TRUE(empty) << empty.error().message();
+  EXPECT_EQ(empty->allocate(req("a")).error().code(), ENOSPC);
+  EXPECT_NE(empty->allocate(req("a")).error().message().find("in 0 IPv4 pod addresses"), std::string::npos);
 }
 
 TEST(Store, CreatesMissingDataDirectory) {

@@ -107,6 +107,8 @@ Result<> NodeFleet::start_agent(const FleetSpec& spec, const Instance& inst) {
   std::vector<std::string> argv = {o_.v6k_binary, "agent", "--state", o_.state_dir, "--node", inst.id,
                                    "--kubeconfig", dir + "/kubeconfig", "--nodegroup", spec.nodegroup,
                                    "--cluster-version", kubernetes_git_version(spec.version)};
+  argv.push_back("--ip-family");
+  argv.push_back(spec.ipv6 ? "ipv6" : "ipv4");
   if (!spec.service_cidr.empty()) {
     argv.push_back("--service-cidr");
     argv.push_back(spec.service_cidr);

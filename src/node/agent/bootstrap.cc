@@ -53,13 +53,21 @@ Result<NodeIdentity> bootstrap_node(const BootstrapOptions& o) {
     return fail_invalid(what + ": its network interface " + eni.id +
                         " has no IPv6 address (the subnet must assign IPv6 addresses on creation)");
   NodeIdentity id;
+  id.eni_id = eni.id;
+  if (!o.ipv6_cluster) {
+    for (const auto& a : eni.private_ipv4s)
+      if (a != eni.private_ipv4) id.pod_ipv4s.push_back(a);
+    auto vpc = o.ec2->describe_vpc(inst->vpc_id);
+    if (!vpc) return fail(vpc.error().wrap(what + ": reading its VPC"));
+    id.vpc_ipv4_cidrs = vpc->cidr_blocks.empty() ? std::vector<std::string>{vpc->cidr_block} : vpc->cidr_blocks;
+  }
   // The /80: the one already delegated to this ENI, or a new one.
   for (const auto& p : eni.ipv6_prefixes)
-    if (is_80(p)) {
+    if (o.ipv6_cluster && is_80(p)) {
       id.pod_prefix = p;
       break;
     }
-  if (id.pod_prefix.empty()) {
+  if (o.ipv6_cluster && id.pod_prefix.empty()) {
     auto got = o.ec2->assign_ipv6_prefixes(eni.id, 1);
     if (!got) return fail(got.error().wrap(what + ": delegating a /80 to " + eni.id));
     if (got->prefixes.empty()) return fail_invalid(what + ": AssignIpv6Addresses returned no prefix");

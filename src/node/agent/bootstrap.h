@@ -1,7 +1,9 @@
 // The ipamd role at node start: learn the instance from the region's EC2 API and obtain
 // the node's pod prefix the way the Amazon VPC CNI does in IPv6 mode — reuse a /80 already
 // delegated to the primary ENI (an agent restart), else AssignIpv6Addresses with
-// Ipv6PrefixCount=1 — then describe the node as the kubelet will register it.
+// Ipv6PrefixCount=1 — then describe the node as the kubelet will register it. In an IPv4
+// cluster there is no prefix: the node records its ENI, the ENI's secondary IPv4s (pod
+// addresses; Ipv4Pool adds more) and the VPC's IPv4 CIDRs.
 //
 //   aws::Ec2Client ec2(aws::Ec2ClientOptions::from(*aws::load_region_access(state)));
 //   auto id = bootstrap_node({.ec2 = &ec2, .instance_id = "i-0123…", .region = "us-west-2"});

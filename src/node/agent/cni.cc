@@ -9,6 +9,7 @@
 #include <sys/wait.h>
 #include <unistd.h>
 
+#include <cctype>
 #include <cstring>
 #include <optional>
 
@@ -20,23 +21,49 @@ namespace v6k::node {
 using nlohmann::json;
 
 json node_conflist(const ConflistOptions& o) {
-  json plugin = {{"type", "v6k-cni"}, {"ipv6Prefixes", json::array({o.pod_prefix})}, {"mtu", o.mtu},
-                 {"cooldownSeconds", o.cooldown_seconds}};
-  if (!o.node_ipv4.empty())
-    plugin["ipv4Egress"] = {{"enabled", true}, {"nodeIPv4", o.node_ipv4}, {"uplink", o.uplink}};
+  json plugin = {{"type", "v6k-cni"}, {"mtu", o.mtu}, {"cooldownSeconds", o.cooldown_seconds}};
+  if (o.ipv4_pods) {
+    plugin["ipv4Addresses"] = o.pod_ipv4s;
+    if (!o.node_ipv4.empty())
+      plugin["ipv4Snat"] = {{"nodeIPv4", o.node_ipv4}, {"excludeCidrs", o.vpc_ipv4_cidrs}, {"uplink", o.uplink}};
+  } else {
+    plugin["ipv6Prefixes"] = json::array({o.pod_prefix});
+    if (!o.node_ipv4.empty())
+      plugin["ipv4Egress"] = {{"enabled", true}, {"nodeIPv4", o.node_ipv4}, {"uplink", o.uplink}};
+  }
   if (!o.data_dir.empty()) plugin["dataDir"] = o.data_dir;
   return {{"cniVersion", "1.1.0"}, {"name", "v6k"}, {"plugins", json::array({plugin})}};
 }
 
+json CniNetwork::conflist() const {
+  std::lock_guard lock(mu_);
+  return conflist_;
+}
+
 json CniNetwork::plugin_config(const json* prev_result) const {
-  json c = o_.conflist["plugins"][0];
-  c["cniVersion"] = o_.conflist.value("cniVersion", "1.1.0");
-  c["name"] = o_.conflist.value("name", "v6k");
+  std::lock_guard lock(mu_);
+  json c = conflist_["plugins"][0];
+  c["cniVersion"] = conflist_.value("cniVersion", "1.1.0");
+  c["name"] = conflist_.value("name", "v6k");
   if (prev_result) c["prevResult"] = *prev_result;
   return c;
 }
 
 namespace {
+
+constexpr int kTryAgainLater = 11;  // CNI's well-known error code
+
+// What containerd says around a plugin's failure.
+std::string sandbox_context(const std::string& command, const std::string& id) {
+  if (command == "ADD") return "failed to setup network for sandbox \"" + id + "\"";
+  if (command == "DEL") return "failed to destroy network for sandbox \"" + id + "\"";
+  return "CNI " + command + " " + id;
+}
+
+std::string plugin_words(const json& config, const std::string& command) {
+  return "plugin type=\"" + config.value("type", "v6k-cni") + "\" name=\"" + config.value("name", "v6k") +
+         "\" failed (" + command + "): ";
+}
 
 // SIGPIPE blocked on this thread for a scope; one raised meanwhile (a plugin that exits
 // without reading its stdin) is consumed, so the write fails with EPIPE instead of
@@ -101,7 +128,8 @@ bool pump(int in_fd, const std::string& data, int out_fd, std::string& out) {
 
 }  // namespace
 
-Result<std::string> CniNetwork::invoke(const std::string& command, const Attachment& a, const json& config) const {
+Result<std::string> CniNetwork::invoke(const std::string& command, const Attachment& a, const json& config,
+                                       int* cni_code) const {
   const std::string what = "CNI " + command + " " + a.container_id;
   std::optional<netlink::NetNs> node_ns;
   if (!o_.node_netns.empty()) {
@@ -170,19 +198,43 @@ Result<std::string> CniNetwork::invoke(const std::string& command, const Attachm
   }
   if (!ok) return fail(Error::from_errno(ETIMEDOUT, what, "the plugin did not finish within 30 s"));
   if (WIFEXITED(status) && WEXITSTATUS(status) == 0) return stdout_text;
-  // A CNI error result: {"cniVersion","code","msg","details"}.
+  // A CNI error: {"cniVersion","code","msg","details"}, told as containerd tells it.
   auto err = json::parse(stdout_text, nullptr, false);
   if (err.is_object() && err.contains("code")) {
     std::string msg = err.value("msg", "");
     std::string details = err.value("details", "");
-    return fail(Error::make(EPROTO, what + ": plugin error " + std::to_string(err.value("code", 0)) + ": " + msg +
-                                        (details.empty() ? "" : " (" + details + ")")));
+    const int code = err.value("code", 0);
+    if (cni_code) *cni_code = code;
+    std::string lower = command;
+    for (char& c : lower) c = static_cast<char>(std::tolower(static_cast<unsigned char>(c)));
+    return fail_invalid(sandbox_context(command, a.container_id) + ": " + plugin_words(config, lower) +
+                        "plugin error " + std::to_string(code) + ": " + msg +
+                        (details.empty() ? "" : " (" + details + ")"));
   }
   return fail(Error::make(EPROTO, what + ": the plugin failed (status " + std::to_string(status) + ")"));
 }
 
 Result<CniResult> CniNetwork::add(const Attachment& a) const {
-  auto out = invoke("ADD", a, plugin_config(nullptr));
+  // IPv4 pods: none free (or none listed yet) -> ipamd assigns more, then once more.
+  auto listed = [&] {
+    json c = plugin_config(nullptr);
+    return c.contains("ipv4Addresses") ? c["ipv4Addresses"].size() : size_t{0};
+  };
+  int code = 0;
+  json config = plugin_config(nullptr);
+  auto out = invoke("ADD", a, config, &code);
+  if (!out && code == kTryAgainLater && o_.refill) {
+    auto more = o_.refill(listed());
+    // ipamd's failure is the cause the pod's event should carry (as the VPC CNI's does).
+    if (!more)
+      return fail_invalid(sandbox_context("ADD", a.container_id) + ": " + plugin_words(config, "add") +
+                          more.error().message());
+    {
+      std::lock_guard lock(mu_);
+      conflist_ = std::move(*more);
+    }
+    out = invoke("ADD", a, plugin_config(nullptr));
+  }
   if (!out) return fail(std::move(out.error()));
   CniResult r;
   r.raw = json::parse(*out, nullptr, false);
@@ -196,7 +248,7 @@ Result<CniResult> CniNetwork::add(const Attachment& a) const {
       r.ipv4 = addr;
     }
   }
-  if (r.ipv6.empty()) return fail_invalid("CNI ADD " + a.container_id + ": no IPv6 address in the result");
+  if (r.pod_ip().empty()) return fail_invalid("CNI ADD " + a.container_id + ": no address in the result");
   return r;
 }
 

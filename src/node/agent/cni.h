@@ -12,6 +12,8 @@
 //   net.gc({{uid1, "eth0"}, {uid2, "eth0"}});  // frees every other attachment
 #pragma once
 
+#include <functional>
+#include <mutex>
 #include <string>
 #include <utility>
 #include <vector>
@@ -23,7 +25,12 @@
 namespace v6k::node {
 
 struct ConflistOptions {
-  std::string pod_prefix;        // the node's delegated /80
+  std::string pod_prefix;        // the node's delegated /80 (an IPv6 cluster)
+  // An IPv4 cluster instead: the pods' addresses (the ENI's secondaries; may be empty until
+  // ipamd assigns some) and the VPC's IPv4 CIDRs, outside which pod traffic is SNATed.
+  bool ipv4_pods = false;
+  std::vector<std::string> pod_ipv4s;
+  std::vector<std::string> vpc_ipv4_cidrs;
   std::string node_ipv4;         // SNAT source for pod IPv4 egress ("" = no IPv4 egress)
   std::string uplink = "eth0";   // SNAT only traffic leaving here
   int mtu = 9001;
@@ -38,6 +45,10 @@ struct CniOptions {
   std::string plugin;      // path of the v6k-cni binary
   std::string node_netns;  // path of the node's network namespace ("" = the caller's)
   nlohmann::json conflist;
+  // IPv4 pods: called with the number of listed addresses when an ADD finds none free (or
+  // the list empty); returns the conflist with more (ipamd assigned them), or why not.
+  // The ADD is then retried once.
+  std::function<Result<nlohmann::json>(size_t listed)> refill;
 };
 
 struct Attachment {
@@ -49,24 +60,31 @@ struct Attachment {
 
 struct CniResult {
   nlohmann::json raw;  // the plugin's result
-  std::string ipv6;    // first IPv6 address (no prefix length)
+  std::string ipv6;    // first IPv6 address (no prefix length; "" for an IPv4 pod)
   std::string ipv4;    // first IPv4 address ("" if none)
+  const std::string& pod_ip() const { return ipv6.empty() ? ipv4 : ipv6; }
 };
 
-// A CNI error: the plugin's code, msg and details (or exec trouble), as one Error.
+// A CNI error: the plugin's code, msg and details (or exec trouble), as one Error in
+// containerd's words ("failed to setup network for sandbox \"<id>\": plugin type=… failed
+// (add): plugin error <code>: <msg> (<details>)").
 class CniNetwork {
  public:
-  explicit CniNetwork(CniOptions o) : o_(std::move(o)) {}
+  explicit CniNetwork(CniOptions o) : o_(std::move(o)), conflist_(o_.conflist) {}
   Result<CniResult> add(const Attachment& a) const;
   Result<> del(const Attachment& a) const;
   Result<> check(const Attachment& a, const nlohmann::json& prev_result) const;
   Result<> gc(const std::vector<std::pair<std::string, std::string>>& valid) const;  // (containerID, ifname)
-  const nlohmann::json& conflist() const { return o_.conflist; }
+  nlohmann::json conflist() const;
 
  private:
-  Result<std::string> invoke(const std::string& command, const Attachment& a, const nlohmann::json& config) const;
+  // On a CNI error result, *cni_code (if given) gets its code.
+  Result<std::string> invoke(const std::string& command, const Attachment& a, const nlohmann::json& config,
+                             int* cni_code = nullptr) const;
   nlohmann::json plugin_config(const nlohmann::json* prev_result) const;
   CniOptions o_;
+  mutable std::mutex mu_;          // guards conflist_ (refills replace it)
+  mutable nlohmann::json conflist_;
 };
 
 }  // namespace v6k::node

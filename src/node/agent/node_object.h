@@ -29,7 +29,10 @@ struct NodeIdentity {
   std::string internal_ipv6;   // the ENI's primary IPv6
   std::string internal_ipv4;   // private IPv4
   std::string external_ipv4;   // public IPv4 ("" = none)
-  std::string pod_prefix;      // the delegated /80
+  std::string pod_prefix;      // the delegated /80 (an IPv6 cluster)
+  std::string eni_id;          // the primary ENI (an IPv4 cluster's pods get its secondaries)
+  std::vector<std::string> pod_ipv4s;       // its secondary private IPv4s at bootstrap
+  std::vector<std::string> vpc_ipv4_cidrs;  // the VPC's IPv4 CIDRs (pod SNAT stops at them)
   std::string nodegroup;       // eks.amazonaws.com/nodegroup ("" = none)
   bool ipv6_cluster = true;    // InternalIP is the IPv6 address
   int64_t max_pods = 110;

@@ -142,7 +142,7 @@ struct PodManager::Impl {
                      "Failed to create pod sandbox: " + added.error().message(), "Pod", "v1");
       return false;
     }
-    st.pod_ip = added->ipv6;
+    st.pod_ip = added->pod_ip();
     if (st.sandbox_id.empty()) {
       auto sb = o.runtime->create_sandbox({.pod_uid = st.uid, .pod_name = st.name, .pod_namespace = st.ns,
                                            .netns_path = netns_path(st.netns_name)});

@@ -81,11 +81,60 @@ TEST_F(CniInvokerTest, PluginErrorsCarryCodeAndMessage) {
   bad.netns = "/var/run/netns/" + prefix_ + "does-not-exist";
   auto r = net_->add(bad);
   ASSERT_FALSE(r);
-  EXPECT_NE(r.error().message().find("plugin error 3"), std::string::npos) << r.error().message();
+  EXPECT_NE(r.error().message().find("failed to setup network for sandbox \"uid-pod1\": plugin type=\"v6k-cni\" "
+                                    "name=\"v6k\" failed (add): plugin error 3: "),
+            std::string::npos)
+      << r.error().message();
   CniNetwork missing({.plugin = "/nonexistent/v6k-cni", .node_netns = "", .conflist = net_->conflist()});
   auto m = missing.add(pod("pod1"));
   ASSERT_FALSE(m);
   EXPECT_NE(m.error().message().find("cannot run /nonexistent/v6k-cni"), std::string::npos) << m.error().message();
+}
+
+// IPv4 pods: an ADD that finds every listed address taken asks ipamd (the refill) for more
+// and retries once; when ipamd cannot, its reason is the error, in containerd's words.
+TEST_F(CniInvokerTest, Ipv4PodsRefillTheAddressListWhenItRunsOut) {
+  std::vector<std::string> assigned = {"10.0.1.17"};
+  auto conflist = [&] {
+    return node_conflist({.ipv4_pods = true, .pod_ipv4s = assigned, .vpc_ipv4_cidrs = {"10.0.0.0/16"},
+                          .node_ipv4 = "10.0.1.5", .data_dir = dir_.path() + "/ipam4", .cooldown_seconds = 0});
+  };
+  std::vector<size_t> asked;
+  bool subnet_full = false;
+  CniNetwork v4({.plugin = testing::built("cmd/v6k-cni"),
+                 .node_netns = "/var/run/netns/" + prefix_ + "node",
+                 .conflist = conflist(),
+                 .refill = [&](size_t listed) -> Result<json> {
+                   asked.push_back(listed);
+                   if (subnet_full)
+                     return fail_invalid("failed to assign an IP address to container: InsufficientFreeAddressesInSubnet");
+                   assigned.push_back("10.0.1.18");
+                   return conflist();
+                 }});
+  auto a = v4.add(pod("pod1"));
+  ASSERT_TRUE(a) << a.error().message();
+  EXPECT_EQ(a->ipv4, "10.0.1.17");
+  EXPECT_EQ(a->pod_ip(), "10.0.1.17");
+  EXPECT_TRUE(a->ipv6.empty());
+  EXPECT_TRUE(asked.empty()) << "a free address needs no refill";
+  auto b = v4.add(pod("pod2"));
+  ASSERT_TRUE(b) << b.error().message();
+  EXPECT_EQ(b->ipv4, "10.0.1.18");
+  EXPECT_EQ(asked, std::vector<size_t>{1});
+  EXPECT_EQ(v4.conflist()["plugins"][0]["ipv4Addresses"].size(), 2u);
+
+  ASSERT_TRUE(v4.del(pod("pod2")));
+  ASSERT_TRUE(netlink::NetNs::create(prefix_ + "pod3"));
+  made_.push_back(prefix_ + "pod3");
+  ASSERT_TRUE(v4.add(pod("pod3")));  // takes pod2's address back (cool-down 0)
+  subnet_full = true;
+  ASSERT_TRUE(netlink::NetNs::create(prefix_ + "pod4"));
+  made_.push_back(prefix_ + "pod4");
+  auto full = v4.add(pod("pod4"));
+  ASSERT_FALSE(full);
+  EXPECT_EQ(full.error().message(),
+            "failed to setup network for sandbox \"uid-pod4\": plugin type=\"v6k-cni\" name=\"v6k\" failed (add): "
+            "failed to assign an IP address to container: InsufficientFreeAddressesInSubnet");
 }
 
 TEST_F(CniInvokerTest, APluginThatIgnoresItsStdinFailsTheCallNotTheProcess) {
