@@ -1,4 +1,5 @@
 // The pod address keys of the netconf, in either mode (see spec.h NetConf).
+#include <optional>
 #include <set>
 
 #include "cni/spec_internal.h"
@@ -16,12 +17,33 @@ constexpr size_t kMaxIpv4Addresses = 4096;
 
 using Parsed = std::expected<void, CniError>;
 
+// The keys ipv4Egress and ipv4Snat share (enabled, nodeIPv4, uplink); nullopt for others.
+std::optional<Parsed> parse_shared_key(const std::string& obj, const std::string& k, const json& v, bool& enabled,
+                                       addr::Ipv4Address& node_ipv4, std::string& uplink) {
+  const std::string key = "\"" + obj + "." + k + "\"";
+  if (k == "enabled") {
+    if (!v.is_boolean()) return std::unexpected(bad_config(key + " must be a boolean"));
+    enabled = v.get<bool>();
+  } else if (k == "nodeIPv4") {
+    if (!v.is_string()) return std::unexpected(bad_config(key + " must be a string"));
+    auto a = addr::Ipv4Address::parse(v.get<std::string>());
+    if (!a) return std::unexpected(bad_config("invalid " + key, a.error().message()));
+    node_ipv4 = *a;
+  } else if (k == "uplink") {
+    if (!v.is_string() || v.get<std::string>().size() > 15)
+      return std::unexpected(bad_config(key + " must be an interface name"));
+    uplink = v.get<std::string>();
+  } else {
+    return std::nullopt;
+  }
+  return Parsed{};
+}
+
 Parsed parse_egress(const json& j, Ipv4Egress& out) {
   if (!j.is_object()) return std::unexpected(bad_config("\"ipv4Egress\" must be an object"));
   for (auto& [k, v] : j.items()) {
-    if (k == "enabled") {
-      if (!v.is_boolean()) return std::unexpected(bad_config("\"ipv4Egress.enabled\" must be a boolean"));
-      out.enabled = v.get<bool>();
+    if (auto shared = parse_shared_key("ipv4Egress", k, v, out.enabled, out.node_ipv4, out.uplink)) {
+      if (!*shared) return *shared;
     } else if (k == "range") {
       if (!v.is_string()) return std::unexpected(bad_config("\"ipv4Egress.range\" must be a string"));
       auto p = addr::Ipv4Prefix::parse(v.get<std::string>());
@@ -30,15 +52,6 @@ Parsed parse_egress(const json& j, Ipv4Egress& out) {
         return std::unexpected(bad_config("\"ipv4Egress.range\" must be between /16 and /29",
                                           "got " + p->to_string()));
       out.range = *p;
-    } else if (k == "nodeIPv4") {
-      if (!v.is_string()) return std::unexpected(bad_config("\"ipv4Egress.nodeIPv4\" must be a string"));
-      auto a = addr::Ipv4Address::parse(v.get<std::string>());
-      if (!a) return std::unexpected(bad_config("invalid \"ipv4Egress.nodeIPv4\"", a.error().message()));
-      out.node_ipv4 = *a;
-    } else if (k == "uplink") {
-      if (!v.is_string() || v.get<std::string>().size() > 15)
-        return std::unexpected(bad_config("\"ipv4Egress.uplink\" must be an interface name"));
-      out.uplink = v.get<std::string>();
     } else {
       return std::unexpected(error(kErrUnsupportedField, "unsupported field \"ipv4Egress." + k + "\""));
     }
@@ -92,14 +105,8 @@ Parsed parse_snat(const json& j, Ipv4Snat& out) {
   if (!j.is_object()) return std::unexpected(bad_config("\"ipv4Snat\" must be an object"));
   out.enabled = true;
   for (auto& [k, v] : j.items()) {
-    if (k == "enabled") {
-      if (!v.is_boolean()) return std::unexpected(bad_config("\"ipv4Snat.enabled\" must be a boolean"));
-      out.enabled = v.get<bool>();
-    } else if (k == "nodeIPv4") {
-      if (!v.is_string()) return std::unexpected(bad_config("\"ipv4Snat.nodeIPv4\" must be a string"));
-      auto a = addr::Ipv4Address::parse(v.get<std::string>());
-      if (!a) return std::unexpected(bad_config("invalid \"ipv4Snat.nodeIPv4\"", a.error().message()));
-      out.node_ipv4 = *a;
+    if (auto shared = parse_shared_key("ipv4Snat", k, v, out.enabled, out.node_ipv4, out.uplink)) {
+      if (!*shared) return *shared;
     } else if (k == "excludeCidrs") {
       if (!v.is_array() || v.size() > 64)
         return std::unexpected(bad_config("\"ipv4Snat.excludeCidrs\" must be an array of at most 64 IPv4 CIDRs"));
@@ -109,10 +116,6 @@ Parsed parse_snat(const json& j, Ipv4Snat& out) {
         if (!p) return std::unexpected(bad_config("invalid CIDR in \"ipv4Snat.excludeCidrs\"", p.error().message()));
         out.exclude.push_back(*p);
       }
-    } else if (k == "uplink") {
-      if (!v.is_string() || v.get<std::string>().size() > 15)
-        return std::unexpected(bad_config("\"ipv4Snat.uplink\" must be an interface name"));
-      out.uplink = v.get<std::string>();
     } else {
       return std::unexpected(error(kErrUnsupportedField, "unsupported field \"ipv4Snat." + k + "\""));
     }

@@ -1,5 +1,7 @@
 #include "lab.h"
 
+#include <gtest/gtest.h>
+
 #include <arpa/inet.h>
 #include <fcntl.h>
 #include <linux/if_addr.h>
@@ -161,6 +163,19 @@ nlohmann::json Lab::config(int i, const nlohmann::json& overrides) const {
   };
   c.merge_patch(overrides);
   return c;
+}
+
+std::pair<std::string, nlohmann::json> Lab::add_pod(int i, const std::string& container_id,
+                                                    const nlohmann::json& conf) {
+  std::string pod = new_pod();
+  ExecResult r = cni(i, "ADD", container_id, pod, conf);
+  EXPECT_EQ(r.exit_code, 0) << r.out << r.err;
+  return {pod, nlohmann::json::parse(r.out, nullptr, false)};
+}
+
+std::string Lab::first_ip(const nlohmann::json& result) {
+  std::string a = result["ips"][0]["address"];
+  return a.substr(0, a.find('/'));
 }
 
 std::vector<std::string> Lab::pod_ipv4s(int i) const {

@@ -59,6 +59,12 @@ class Lab {
                  const nlohmann::json& conf, const std::string& ifname = "eth0",
                  const std::string& extra_args = "");
 
+  // A new pod netns on node i and its ADD with `conf` (expected to succeed): the pod's
+  // netns name and the result (null when the plugin printed no JSON).
+  std::pair<std::string, nlohmann::json> add_pod(int i, const std::string& container_id, const nlohmann::json& conf);
+  // The first address of a result, without its prefix length.
+  static std::string first_ip(const nlohmann::json& result);
+
   const std::string& prefix() const { return prefix_; }
 
  private:

@@ -23,18 +23,10 @@ class PluginDatapath : public ::testing::Test {
     if (auto why = Lab::unavailable()) GTEST_SKIP() << *why;
     lab_ = std::make_unique<Lab>(2);
   }
-  // ADD a pod on node i; returns (pod netns name, result json).
   std::pair<std::string, json> add_pod(int node, const std::string& cid) {
-    std::string pod = lab_->new_pod();
-    ExecResult r = lab_->cni(node, "ADD", cid, pod, lab_->config(node));
-    EXPECT_EQ(r.exit_code, 0) << r.out << r.err;
-    json j = json::parse(r.out, nullptr, false);
-    return {pod, j};
+    return lab_->add_pod(node, cid, lab_->config(node));
   }
-  static std::string pod_ip(const json& result) {
-    std::string a = result["ips"][0]["address"];
-    return a.substr(0, a.find('/'));
-  }
+  static std::string pod_ip(const json& result) { return Lab::first_ip(result); }
   std::unique_ptr<Lab> lab_;
 };
 

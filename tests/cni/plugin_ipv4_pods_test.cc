@@ -24,15 +24,9 @@ class PluginIpv4Pods : public ::testing::Test {
     lab_ = std::make_unique<Lab>(2);
   }
   std::pair<std::string, json> add_pod(int node, const std::string& cid) {
-    std::string pod = lab_->new_pod();
-    ExecResult r = lab_->cni(node, "ADD", cid, pod, lab_->config_v4(node));
-    EXPECT_EQ(r.exit_code, 0) << r.out << r.err;
-    return {pod, json::parse(r.out, nullptr, false)};
+    return lab_->add_pod(node, cid, lab_->config_v4(node));
   }
-  static std::string pod_ip(const json& result) {
-    std::string a = result["ips"][0]["address"];
-    return a.substr(0, a.find('/'));
-  }
+  static std::string pod_ip(const json& result) { return Lab::first_ip(result); }
   std::unique_ptr<Lab> lab_;
 };
 
