@@ -14,6 +14,12 @@
 //
 // Thread-safe: any number of threads may call at once (each call takes a connection from
 // the pool or opens one).
+//
+// In the API server's own process (the control plane's controllers and scheduler) the
+// same calls can skip TLS and sockets: ClientConfig::local hands each request straight to
+// the server's handler, as upstream's API server serves its own loops over a loopback
+// client. The requests, the server's answers and the watch streams are the same.
+//   cfg.local = [api](const http::Request& r) { return api->handle(r); };
 #pragma once
 
 #include <atomic>
@@ -31,6 +37,7 @@
 #include <nlohmann/json.hpp>
 
 #include "common/result.h"
+#include "http/message.h"
 
 namespace v6k::http {
 class KeepAliveClient;
@@ -72,6 +79,10 @@ struct ClientConfig {
   std::string user_agent = "v6k";
   std::chrono::milliseconds timeout{30000};  // per call
   size_t max_idle = 8;  // kept-alive connections kept in the pool
+  // Set: every call and watch goes to this handler in this process (ApiServer::handle)
+  // instead of over HTTPS; host, port, ca_pem and timeout are then unused. It must be
+  // thread-safe and must outlive the client's calls (answer 503 once the server stops).
+  std::function<http::Response(const http::Request&)> local;
 };
 
 enum class PatchType { kMerge, kStrategic, kJson, kApply };
@@ -90,9 +101,11 @@ class WatchStream {
  private:
   friend class Client;
   void attach(http::KeepAliveClient* c);
+  void attach(std::function<void()> cancel_local);  // an in-process watch's cancel
   void detach();
   std::mutex mu_;
   http::KeepAliveClient* active_ = nullptr;
+  std::function<void()> cancel_local_;
   std::atomic<bool> cancelled_{false};
 };
 
@@ -116,14 +129,18 @@ class Client {
   // Watches `path` (watch=true is added to `query`) until the server ends the stream
   // (returns ok), `on_event` returns false (ok), the stream is cancelled (ok) or the
   // call fails (error; a 410 arrives either as an error response or as an ERROR event
-  // handed to on_event). Blocks the calling thread.
+  // handed to on_event). Blocks the calling thread. `on_event` may move from the event
+  // (it is dropped after the call); a handler taking `const WatchEvent&` works as well.
   KubeResult<void> watch(const std::string& path, const std::string& query, WatchStream& stream,
-                         const std::function<bool(const WatchEvent&)>& on_event);
+                         const std::function<bool(WatchEvent&)>& on_event);
 
   const ClientConfig& config() const { return config_; }
 
  private:
   explicit Client(ClientConfig config);
+  http::Request request(const std::string& method, const std::string& target) const;
+  KubeResult<void> watch_local(http::Request req, const std::string& path, WatchStream& stream,
+                               const std::function<bool(WatchEvent&)>& on_event);
   std::unique_ptr<http::KeepAliveClient> acquire();
   void release(std::unique_ptr<http::KeepAliveClient> c);
 

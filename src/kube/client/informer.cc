@@ -256,14 +256,14 @@ void Informer::run() {
                     "&timeoutSeconds=" + std::to_string(opt_.watch_timeout.count());
     if (!sel.empty()) q += "&" + sel;
     bool expired = false;
-    auto r = client_->watch(path_, q, stream_, [&](const WatchEvent& ev) {
+    auto r = client_->watch(path_, q, stream_, [&](WatchEvent& ev) {
       if (ev.type == "ERROR") {
         // 410 Expired / Gone: our resourceVersion was compacted away; anything else is
         // also best answered by a fresh list.
         expired = true;
         return false;
       }
-      apply(ev.type, ev.object);
+      apply(ev.type, std::move(ev.object));  // the event is ours: no copy of the object
       return !stopping_.load();
     });
     if (stopping_.load()) break;

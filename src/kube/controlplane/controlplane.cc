@@ -46,6 +46,20 @@ KubeResult<json> read_node(ApiSlot& slot, const std::string& name) {
   return api_fail(r.status, reason, message);
 }
 
+// The components' in-process transport (ClientConfig::local): the API server's handler,
+// or 503 once it is stopping.
+std::function<http::Response(const http::Request&)> loopback(std::shared_ptr<ApiSlot> slot) {
+  return [slot](const http::Request& req) {
+    std::shared_lock lock(slot->mu);
+    if (slot->api) return slot->api->handle(req);
+    json st = {{"kind", "Status"},          {"apiVersion", "v1"},
+               {"metadata", json::object()}, {"status", "Failure"},
+               {"message", "the API server is stopping"}, {"reason", "ServiceUnavailable"},
+               {"code", 503}};
+    return http::Response::text(503, st.dump(), "application/json");
+  };
+}
+
 }  // namespace
 
 struct ControlPlane::Impl {
@@ -97,6 +111,7 @@ Result<std::unique_ptr<ControlPlane>> ControlPlane::start(ControlPlaneOptions op
     impl->slot->api = impl->api.get();
   }
   ClientConfig base{.host = "::1", .port = impl->api->port(), .ca_pem = opts.ca_pem};
+  if (opts.loopback_clients) base.local = loopback(impl->slot);
   if (opts.controllers) {
     ClientConfig c = base;
     c.token = *cm_token;

@@ -1,7 +1,10 @@
 // One cluster's control plane: the API server, kube-controller-manager and kube-scheduler,
-// started together. The controller manager and the scheduler are HTTPS clients of the API
+// started together. The controller manager and the scheduler are API clients of the API
 // server with their own tokens (users system:kube-controller-manager and
-// system:kube-scheduler), exactly as separate processes would be; only the process is shared.
+// system:kube-scheduler), making the same requests separate processes would. Since the
+// process is shared, their requests and watches go straight to the server's handler
+// (ClientConfig::local: no TLS, no sockets), as upstream's API server talks to its own
+// loops over a loopback client; `loopback_clients = false` sends them over HTTPS instead.
 //
 //   ControlPlaneOptions o;
 //   o.api = {...store, listen, tls cert/key, admin token...};
@@ -26,6 +29,7 @@ struct ControlPlaneOptions {
   std::string ca_pem;  // verifies the API server's certificate for the components
   bool controllers = true;
   bool scheduler = true;
+  bool loopback_clients = true;  // false: the components call the API server over HTTPS
   ControllerOptions controller_options;
 };
 

@@ -57,11 +57,14 @@ class ReplicaSetController : public Controller {
       queue_.add(k);
   }
 
+  // A pod change of `key`'s ReplicaSet: synced once per batch period (see ControllerOptions).
+  void pod_changed(const std::string& key) { queue_.add_after(key, ctx_.options.pod_batch_period); }
+
   void pod_added(const json& pod) {
     auto key = owner_key(pod);
     if (!key.empty()) {
       expectations_.creation_observed(key);
-      queue_.add(key);
+      pod_changed(key);
     } else {
       enqueue_matching(pod);  // an orphan: someone may adopt it
     }
@@ -71,7 +74,7 @@ class ReplicaSetController : public Controller {
     auto old_key = owner_key(old_pod);
     auto key = owner_key(pod);
     if (!old_key.empty() && old_key != key) queue_.add(old_key);
-    if (!key.empty()) queue_.add(key);
+    if (!key.empty()) pod_changed(key);
     if (key.empty() || !pod_labels_changed_key(old_pod, pod).empty()) enqueue_matching(pod);
   }
 

@@ -33,6 +33,12 @@ struct ControllerOptions {
   std::chrono::milliseconds node_monitor_period{std::chrono::seconds(5)};
   // Worker threads per controller.
   int workers = 2;
+  // The ReplicaSet controller syncs a ReplicaSet at most once per this period for changes
+  // of its pods (adds and updates; deletes and ReplicaSet changes sync at once), as
+  // upstream's Job and EndpointSlice controllers batch pod updates: a ReplicaSet whose
+  // 100 pods turn Ready within a second then writes its status a few dozen times, not
+  // 100. 0 = every pod event syncs at once.
+  std::chrono::milliseconds pod_batch_period{20};
 };
 
 struct ControllerContext {
