@@ -12,6 +12,7 @@
 
 #include "aws/ec2_client.h"
 #include "common/atomic_file.h"
+#include "common/volatile_dir.h"
 #include "kube/client/kubeconfig.h"
 #include "node/agent/bootstrap.h"
 #include "node/agent/cni.h"
@@ -50,7 +51,7 @@ std::string region_run_dir(const std::string& state_dir) {
   for (unsigned char c : key) h = (h ^ c) * 1099511628211ull;
   char hex[17];
   std::snprintf(hex, sizeof hex, "%016llx", static_cast<unsigned long long>(h));
-  return std::string("/run/v6k/") + hex;
+  return volatile_root() + "/v6k/" + hex;
 }
 
 std::string agent_run_dir(const std::string& state_dir, const std::string& instance_id) {
@@ -150,7 +151,7 @@ int agent(const DaemonOptions& d, const AgentOptions& o) {
   auto pods = node::PodManager::start({.client = *client, .node_name = id->node_name,
                                        .host_ip = id->ipv6_cluster ? id->internal_ipv6 : id->internal_ipv4,
                                        .netns_prefix = prefix, .cni = &cni, .runtime = &*rt,
-                                       .log_root = dir + "/pods", .cluster_dns = cluster_dns,
+                                       .log_root = run_dir + "/logs", .cluster_dns = cluster_dns,
                                        .cluster_domain = o.cluster_domain, .resolv_conf = "/etc/resolv.conf",
                                        .pod_root = run_dir + "/pod-files"});
   if (!pods) return die(pods.error().message());

@@ -33,12 +33,13 @@ struct AgentOptions {
 int agent(const DaemonOptions& d, const AgentOptions& o);
 
 // Where an agent keeps what only lives as long as the machine's boot — the runtime's
-// per-container state and the pods' resolv.conf/hosts: on tmpfs under /run, as containerd
-// keeps /run/containerd (creating files there costs a fraction of what it costs on disk,
-// and pod startup creates many). One directory per region state dir and instance:
-// /run/v6k/<hash of the state dir>/<instance-id>.
+// per-container state, the pods' resolv.conf/hosts, their logs and the node's pod address
+// store: on tmpfs (common/volatile_dir.h: /run, or /dev/shm where /run is on disk), as
+// containerd keeps /run/containerd and the VPC CNI /var/run/aws-node (creating files
+// there costs a fraction of what it costs on disk, and pod startup creates many). One
+// directory per region state dir and instance: <root>/v6k/<hash of the state dir>/<instance-id>.
 std::string agent_run_dir(const std::string& state_dir, const std::string& instance_id);
-// The part of /run/v6k that belongs to this state dir (what `v6k down --purge` removes).
+// The part of <root>/v6k that belongs to this state dir (what `v6k down --purge` removes).
 std::string region_run_dir(const std::string& state_dir);
 
 }  // namespace v6k::cli

@@ -17,7 +17,11 @@
 //
 // Usage: bench_pod_startup [--image pause|nginx|both] [--replicas 100] [--workers 4]
 //                          [--monitor-ms 200] [--memory-store] [--no-floor] [--no-direct]
-//                          [--in-process-control-plane] [--cni PATH]
+//                          [--in-process-control-plane] [--https-components] [--pod-batch-ms N]
+//                          [--cni PATH]
+// --https-components --pod-batch-ms 0 runs the control plane's components as they ran
+// before their in-process transport and the ReplicaSet pod batching (docs/controllers.md):
+// over HTTPS, every pod event synced at once; the CPU line shows what those cost.
 // The v6k-cni binary is found at --cni, $V6K_BUILD_DIR/cmd/v6k-cni, or next to this
 // build tree (<build>/bench/node/startup/.. -> <build>/cmd/v6k-cni).
 #include <signal.h>
@@ -48,6 +52,8 @@ struct Args {
   int monitor_ms = 200;
   bool memory_store = false;
   bool in_process = false;
+  bool https_components = false;
+  int pod_batch_ms = -1;
   bool floor = true;
   bool direct = true;
   std::string cni;
@@ -78,6 +84,8 @@ bool parse(int argc, char** argv, Args& a) {
     else if (k == "--monitor-ms") a.monitor_ms = std::atoi(val().c_str());
     else if (k == "--memory-store") a.memory_store = true;
     else if (k == "--in-process-control-plane") a.in_process = true;
+    else if (k == "--https-components") a.https_components = true;
+    else if (k == "--pod-batch-ms") a.pod_batch_ms = std::atoi(val().c_str());
     else if (k == "--no-floor") a.floor = false;
     else if (k == "--no-direct") a.direct = false;
     else if (k == "--cni") a.cni = val();
@@ -101,7 +109,7 @@ int main_(int argc, char** argv) {
   Args a;
   if (!parse(argc, argv, a)) {
     std::fprintf(stderr, "usage: bench_pod_startup [--image pause|nginx|both] [--replicas N] [--workers N] "
-                         "[--monitor-ms N] [--memory-store] [--in-process-control-plane] [--no-floor] [--no-direct] [--cni PATH]\n");
+                         "[--monitor-ms N] [--memory-store] [--in-process-control-plane] [--https-components] [--pod-batch-ms N] [--no-floor] [--no-direct] [--cni PATH]\n");
     return 2;
   }
   if (::geteuid() != 0) {
@@ -123,7 +131,8 @@ int main_(int argc, char** argv) {
 
   auto lab = StartupLab::start({.cni_plugin = a.cni, .workers = a.workers,
                                 .monitor_period = std::chrono::milliseconds(a.monitor_ms),
-                                .memory_store = a.memory_store, .in_process_control_plane = a.in_process});
+                                .memory_store = a.memory_store, .in_process_control_plane = a.in_process,
+                                .https_components = a.https_components, .pod_batch_ms = a.pod_batch_ms});
   if (!lab) {
     std::fprintf(stderr, "bench_pod_startup: setup: %s\n", lab.error().message().c_str());
     return 1;  // start() cleaned up what it made (the half-built lab's destructor)

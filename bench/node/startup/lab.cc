@@ -10,6 +10,7 @@
 #include <filesystem>
 #include <thread>
 
+#include "common/volatile_dir.h"
 #include "netlink/netns.h"
 #include "pki/pki.h"
 #include "store/store.h"
@@ -45,7 +46,9 @@ json node_object(const std::string& name, const std::string& ip) {
 
 StartupLab::StartupLab() {
   prefix_ = "v6kb-ps-" + std::to_string(::getpid()) + "-";
-  pod_root_ = "/run/" + prefix_ + "pods";
+  // As `v6k agent` lays a node out: per-boot state (runtime, logs, pod files) on tmpfs,
+  // the pod address store on disk (dir_).
+  pod_root_ = volatile_root() + "/" + prefix_ + "run";
 }
 
 StartupLab::~StartupLab() { cleanup(); }
@@ -73,6 +76,8 @@ Result<> StartupLab::start_control_plane(const LabOptions& o) {
   cpo.api.service_cidr = "fd5a:1b2c:3d4e::/108";
   cpo.ca_pem = ca->cert_pem;
   cpo.controller_options.node_monitor_grace = 3600s;  // no heartbeats in the lab
+  cpo.loopback_clients = !o.https_components;
+  if (o.pod_batch_ms >= 0) cpo.controller_options.pod_batch_period = std::chrono::milliseconds(o.pod_batch_ms);
   uint16_t port = 0;
   if (o.in_process_control_plane) {
     auto st = store::open_sqlite(o.memory_store ? ":memory:" : dir_.path() + "/cluster.db");
@@ -165,7 +170,8 @@ Result<> StartupLab::add_node(const LabOptions& o, const std::string& name, cons
   // The shim built beside the plugin (<build>/cmd), as `v6k agent` finds it beside itself.
   std::string shim = o.cni_plugin.substr(0, o.cni_plugin.rfind('/') + 1) + "v6k-shim";
   if (::access(shim.c_str(), X_OK) != 0) shim.clear();
-  auto rt = node::runtime::Runtime::open({.root = root + "/runtime", .cgroup_group = "", .shim_path = shim});
+  const std::string run = pod_root_ + "/" + name;
+  auto rt = node::runtime::Runtime::open({.root = run + "/runtime", .cgroup_group = "", .shim_path = shim});
   if (!rt) return fail(std::move(rt.error()));
   n.rt = std::make_unique<node::runtime::Runtime>(std::move(*rt));
   auto pm = node::PodManager::start({.client = client_,
@@ -174,11 +180,11 @@ Result<> StartupLab::add_node(const LabOptions& o, const std::string& name, cons
                                      .netns_prefix = prefix_ + name + "-",
                                      .cni = n.cni.get(),
                                      .runtime = n.rt.get(),
-                                     .log_root = root + "/logs",
+                                     .log_root = run + "/logs",
                                      .workers = o.workers,
                                      .monitor_period = o.monitor_period,
                                      .cluster_dns = "fd5a:1b2c:3d4e::a",
-                                     .pod_root = pod_root_ + "/" + name});
+                                     .pod_root = run + "/pod-files"});
   if (!pm) return fail(std::move(pm.error()));
   n.pm = std::move(*pm);
   nodes_.push_back(std::move(n));

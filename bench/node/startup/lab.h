@@ -41,6 +41,11 @@ struct LabOptions {
   // The API server in the agents' process: every fork the agents make (CNI exec, the
   // runtime's helper and shim) then also copies and write-faults the API server's memory.
   bool in_process_control_plane = false;
+  // The controllers and the scheduler call the API server over HTTPS instead of in process
+  // (ControlPlaneOptions::loopback_clients = false): what that transport costs.
+  bool https_components = false;
+  // ControllerOptions::pod_batch_period (-1 = its default).
+  int pod_batch_ms = -1;
 };
 
 // One emulated node.
@@ -81,7 +86,7 @@ class StartupLab {
 
   testing::TempDir dir_{"v6kb-pod-startup"};
   std::string prefix_;
-  std::string pod_root_;  // per-pod files; not under /tmp (the runtime's private /tmp hides it)
+  std::string pod_root_;  // per-boot node state on tmpfs (common/volatile_dir.h): runtime, logs, pod files
   std::unique_ptr<kube::ControlPlane> cp_;
   pid_t cp_pid_ = 0;    // the control plane's process
   int cp_stop_fd_ = -1;  // closing it tells that process to stop

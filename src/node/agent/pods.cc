@@ -3,6 +3,7 @@
 #include <cstdio>
 
 #include "common/atomic_file.h"
+#include "common/volatile_dir.h"
 #include "node/agent/pods_internal.h"
 
 namespace v6k::node {
@@ -145,7 +146,7 @@ Result<std::unique_ptr<PodManager>> PodManager::start(PodManagerOptions opts) {
     return fail(Error::from_errno(ETIMEDOUT, "pod manager", "the pod list did not arrive"));
   }
   im->adopt();
-  if (im->o.pod_root.empty()) im->o.pod_root = "/run/v6k/pods";
+  if (im->o.pod_root.empty()) im->o.pod_root = volatile_root() + "/v6k/pods";
   {
     std::vector<std::string> live;
     std::lock_guard lock(im->mu);

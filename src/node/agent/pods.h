@@ -43,7 +43,7 @@ struct PodManagerOptions {
   std::string cluster_domain = "cluster.local";
   std::string resolv_conf;                      // the node's resolv.conf for dnsPolicy Default; "" = none
   // Per-pod files (<pod_root>/<uid>/...), keyed by pod UID like the kubelet's pods dir.
-  std::string pod_root;                         // "" = /run/v6k/pods
+  std::string pod_root;                         // "" = <volatile_root()>/v6k/pods
 };
 
 struct PodManagerStats {
