@@ -9,6 +9,7 @@
 // has caught up. The same record lets the slice handlers ignore the echoes of our own
 // writes, so only edits by others (or deletions) requeue the Service.
 #include <charconv>
+#include <cstdlib>
 #include <iostream>
 
 #include "kube/controllers/netplan/endpointslices.h"
@@ -133,9 +134,15 @@ class EndpointSliceController final : public ServiceLoop {
     if (it == expected_.end()) return false;
     bool stale = false;
     auto now = std::chrono::steady_clock::now();
+    // How far the slice watch has got: a slice we wrote at rv N that is absent from a cache
+    // past N was deleted since (by someone else; its delete event may even have come before
+    // we recorded the write), not yet to arrive.
+    const int64_t seen = std::strtoll(slices_.last_resource_version().c_str(), nullptr, 10);
     for (auto e = it->second.begin(); e != it->second.end();) {
       ObjectPtr cached = slices_.get(ns, e->first);
-      bool behind = e->second.rv < 0 ? cached != nullptr : (!cached || resource_version(*cached) < e->second.rv);
+      bool behind = e->second.rv < 0 ? cached != nullptr
+                    : cached         ? resource_version(*cached) < e->second.rv
+                                     : seen < e->second.rv;
       if (behind && now - e->second.when < 10s) {
         stale = true;
         ++e;
