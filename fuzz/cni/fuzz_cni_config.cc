@@ -3,6 +3,7 @@
 #include <cstddef>
 #include <cstdint>
 #include <cstdlib>
+#include <set>
 #include <string>
 
 #include "cni/spec.h"
@@ -18,7 +19,16 @@ extern "C" int LLVMFuzzerTestOneInput(const uint8_t* data, size_t size) {
       continue;
     }
     if (!version_supported(conf->cni_version)) std::abort();
-    if (conf->ipv6_prefixes.empty()) std::abort();
+    // Exactly one pod address mode: IPv6 prefixes (+ optional egress) or IPv4 addresses.
+    if (conf->ipv4_pod_mode()) {
+      if (!conf->ipv6_prefixes.empty() || conf->ipv4_egress.enabled) std::abort();
+      std::set<uint32_t> seen;
+      for (const auto& a : conf->ipv4_addresses)
+        if (!seen.insert(a.to_u32()).second || (a.to_u32() >> 16) == 0xA9FE) std::abort();
+      if (conf->ipv4_snat.enabled && conf->ipv4_snat.node_ipv4 == v6k::addr::Ipv4Address()) std::abort();
+    } else {
+      if (conf->ipv6_prefixes.empty() || conf->ipv4_snat.enabled) std::abort();
+    }
     for (size_t i = 0; i < conf->ipv6_prefixes.size(); ++i) {
       if (conf->ipv6_prefixes[i].length() > 124) std::abort();
       for (size_t j = i + 1; j < conf->ipv6_prefixes.size(); ++j)

@@ -216,22 +216,23 @@ Result<std::string> CniNetwork::invoke(const std::string& command, const Attachm
 
 Result<CniResult> CniNetwork::add(const Attachment& a) const {
   // IPv4 pods: none free (or none listed yet) -> ipamd assigns more, then once more.
-  auto listed = [&] {
-    json c = plugin_config(nullptr);
-    return c.contains("ipv4Addresses") ? c["ipv4Addresses"].size() : size_t{0};
+  auto listed = [](const json& c) -> size_t {
+    auto it = c.find("ipv4Addresses");
+    return it == c.end() ? 0 : it->size();
   };
   int code = 0;
   json config = plugin_config(nullptr);
   auto out = invoke("ADD", a, config, &code);
   if (!out && code == kTryAgainLater && o_.refill) {
-    auto more = o_.refill(listed());
+    // The list this ADD found exhausted: a refill another pod made since is reused.
+    auto more = o_.refill(listed(config));
     // ipamd's failure is the cause the pod's event should carry (as the VPC CNI's does).
     if (!more)
       return fail_invalid(sandbox_context("ADD", a.container_id) + ": " + plugin_words(config, "add") +
                           more.error().message());
     {
-      std::lock_guard lock(mu_);
-      conflist_ = std::move(*more);
+      std::lock_guard lock(mu_);  // lists only grow: never put a shorter one back
+      if (listed((*more)["plugins"][0]) >= listed(conflist_["plugins"][0])) conflist_ = std::move(*more);
     }
     out = invoke("ADD", a, plugin_config(nullptr));
   }
