@@ -525,9 +525,10 @@ TEST_F(PodProbesTest, FailingLivenessRestartsTheContainer) {
       << get("live").dump();
   json p = get("live");
   EXPECT_TRUE(p["status"]["containerStatuses"][0]["lastState"].contains("terminated")) << p.dump();
-  EXPECT_TRUE(has_event("live", "Killing: Container web failed liveness probe, will be restarted"))
+  // Events are posted asynchronously: the restart may be visible before them.
+  EXPECT_TRUE(eventually([&] { return has_event("live", "Killing: Container web failed liveness probe, will be restarted"); }))
       << ::testing::PrintToString(events("live"));
-  EXPECT_TRUE(has_event("live", "Unhealthy: Liveness probe failed: Get \"http://["))
+  EXPECT_TRUE(eventually([&] { return has_event("live", "Unhealthy: Liveness probe failed: Get \"http://["); }))
       << ::testing::PrintToString(events("live"));
   // A passing liveness probe leaves the container alone (nginx listens within its initial
   // delay); without a readiness probe it is ready.
