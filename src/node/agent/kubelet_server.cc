@@ -194,9 +194,7 @@ http::Response KubeletServer::Impl::handle(const http::Request& req) {
   if (!p) return http::Response::text(404, "404 page not found");
   if (auto denied = check_access(req)) return std::move(*denied);
   if (p->kind == "containerLogs") return serve_logs(req, *p);
-  if (p->kind == "attach")
-    return http::Response::text(400, "attach is not supported by the v6k runtime: container output goes to its log "
-                                     "(kubectl logs -f) and it keeps no stdin to attach to");
+  if (p->kind == "attach") return serve_attach(req, *p);
   return serve_exec(req, *p);
 }
 

@@ -53,7 +53,8 @@ struct KubeletServer::Impl {
   std::optional<http::Response> check_access(const http::Request& req);
   std::expected<FoundContainer, http::Response> find(const KubeletPath& p) const;
   http::Response serve_logs(const http::Request& req, const KubeletPath& p);
-  http::Response serve_exec(const http::Request& req, const KubeletPath& p);  // kubelet_server_exec.cc
+  http::Response serve_exec(const http::Request& req, const KubeletPath& p);    // kubelet_server_exec.cc
+  http::Response serve_attach(const http::Request& req, const KubeletPath& p);  // kubelet_server_attach.cc
 
   // Runs `fn` on a thread that stop() joins (fn must watch `stopping`).
   void spawn(std::function<void()> fn);

@@ -88,6 +88,19 @@ struct Background {
     }
     return text.ends_with(want);
   }
+  // Waits for the process to exit by itself; its exit code, or -1 after the deadline.
+  int wait_exit(std::chrono::milliseconds limit) {
+    auto end = std::chrono::steady_clock::now() + limit;
+    while (pid > 0 && std::chrono::steady_clock::now() < end) {
+      int status = 0;
+      if (::waitpid(pid, &status, WNOHANG) == pid) {
+        pid = -1;
+        return WIFEXITED(status) ? WEXITSTATUS(status) : 128 + WTERMSIG(status);
+      }
+      std::this_thread::sleep_for(std::chrono::milliseconds(50));
+    }
+    return -1;
+  }
   void stop() {
     if (pid > 0) {
       ::kill(pid, SIGTERM);
@@ -269,6 +282,23 @@ TEST_F(KubeletTest, LogsAndExecThroughTheApiServer) {
   EXPECT_EQ(previous.out, "one\ntwo\nthree\nmore\n") << previous.err;
   EXPECT_TRUE(eventually([&] { return (logs = kubectl({"logs", "printer"})).out == "one\ntwo\nthree\n"; }, 10s))
       << logs.out << logs.err;
+
+  // kubectl attach: the main process's output from the moment it attaches (not the lines
+  // before), until the container exits, which ends the session with success.
+  Background attached;
+  attached.start(kubectl_argv({"attach", "printer"}));
+  bool got = false;  // the session starts following a little after kubectl starts
+  for (int i = 0; i < 50 && !got; ++i) {
+    kubectl({"exec", "printer", "--", "touch", "/tmp/more"});
+    got = attached.read_until("more\n", 300ms);
+  }
+  EXPECT_TRUE(got) << attached.text;
+  EXPECT_EQ(attached.text.find("one"), std::string::npos) << attached.text;
+  p = pod("printer");
+  st = rt_->status(p["status"]["containerStatuses"][0]["containerID"].get<std::string>().substr(6));
+  ASSERT_TRUE(st) << st.error().message();
+  ASSERT_EQ(::kill(st->pid, SIGKILL), 0);
+  EXPECT_EQ(attached.wait_exit(10s), 0) << attached.text;
 }
 
 TEST_F(KubeletTest, TheKubeletEndpointAuthenticatesAndAuthorizes) {
