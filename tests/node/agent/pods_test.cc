@@ -15,6 +15,7 @@
 #include <thread>
 
 #include "netlink/netns.h"
+#include "agent_node_fixture.h"
 #include "node/agent/pods.h"
 #include "support/eventually.h"
 #include "support/kube_cluster.h"
@@ -41,49 +42,13 @@ json pod(const std::string& name, const std::string& image) {
             {"containers", json::array({{{"name", "web"}, {"image", image}, {"ports", json::array({{{"containerPort", 80}}})}}})}}}};
 }
 
-class PodManagerTest : public ::testing::Test {
+class PodManagerTest : public AgentNodeTest {
  protected:
-  void SetUp() override {
-    if (::geteuid() != 0) GTEST_SKIP() << "needs root (namespaces, containers)";
-    ASSERT_TRUE(k_.ok()) << k_.error();
-    prefix_ = "v6kt-pm-" + std::to_string(::getpid()) + "-";
-    auto node = netlink::NetNs::create(prefix_ + "node");
-    ASSERT_TRUE(node) << node.error().message();
-    auto c = kube::Client::create({.host = "::1", .port = k_.port(), .ca_pem = k_.ca_pem(), .token = KubeCluster::kAdminToken});
-    ASSERT_TRUE(c);
-    client_ = *c;
-    cni_ = std::make_unique<CniNetwork>(CniOptions{
-        .plugin = testing::built("cmd/v6k-cni"),
-        .node_netns = "/var/run/netns/" + prefix_ + "node",
-        .conflist = node_conflist({.pod_prefix = "2001:db8:0:1:a::/80", .data_dir = dir_.path() + "/ipam",
-                                   .cooldown_seconds = 0})});
-    auto rt = runtime::Runtime::open({.root = dir_.path() + "/runtime", .cgroup_group = ""});
-    ASSERT_TRUE(rt) << rt.error().message();
-    rt_ = std::make_unique<runtime::Runtime>(std::move(*rt));
-    start_agent();
-  }
-  void TearDown() override {
-    if (pm_) pm_->stop();
-    pm_.reset();
-    // Whatever is still running goes with its sandbox.
-    if (rt_)
-      if (auto sbs = rt_->list_sandboxes(); sbs)
-        for (const auto& sb : *sbs) rt_->remove_sandbox(sb.id, 0ms);
-    testing::remove_namespaces_with_prefix(prefix_);
-    std::error_code ec;
-    std::filesystem::remove_all(pod_root_, ec);
-  }
-  void start_agent() {
-    auto pm = PodManager::start({.client = client_, .node_name = "node-1", .host_ip = "2001:db8:0:1::17",
-                                 .netns_prefix = prefix_, .cni = cni_.get(), .runtime = rt_.get(),
-                                 .log_root = dir_.path() + "/logs", .restart_backoff = 500ms,
-                                 .cluster_dns = "fd12:3456:789a::a", .pod_root = pod_root_});
-    ASSERT_TRUE(pm) << pm.error().message();
-    pm_ = std::move(*pm);
-  }
-  json get(const std::string& name) {
-    auto r = client_->get("/api/v1/namespaces/default/pods/" + name);
-    return r ? *r : json();
+  PodManagerTest() : AgentNodeTest("v6kt-pm-", "2001:db8:0:1:a::/80") {}
+  PodManagerOptions agent_options() override {
+    auto o = AgentNodeTest::agent_options();
+    o.cluster_dns = "fd12:3456:789a::a";
+    return o;
   }
   // stdout of `argv` run inside the pod's (first) container.
   std::string exec_in(const std::string& pod_name, const std::vector<std::string>& argv) {
@@ -100,14 +65,6 @@ class PodManagerTest : public ::testing::Test {
     return out;
   }
 
-  KubeCluster k_;
-  testing::TempDir dir_{"v6k-agent-pods"};
-  const std::string pod_root_ = "/run/v6kt-pm-" + std::to_string(::getpid());
-  std::string prefix_;
-  std::shared_ptr<kube::Client> client_;
-  std::unique_ptr<CniNetwork> cni_;
-  std::unique_ptr<runtime::Runtime> rt_;
-  std::unique_ptr<PodManager> pm_;
 };
 
 TEST_F(PodManagerTest, NginxRunsRestartsIsAdoptedAndIsDeleted) {

@@ -18,6 +18,7 @@
 #include <thread>
 
 #include "netlink/netns.h"
+#include "agent_node_fixture.h"
 #include "node/agent/pods.h"
 #include "node/agent/probes.h"
 #include "support/eventually.h"
@@ -388,47 +389,9 @@ json nginx_pod(const std::string& name, const json& probes, const std::string& p
                     {"containers", json::array({c})}}}};
 }
 
-class PodProbesTest : public ::testing::Test {
+class PodProbesTest : public AgentNodeTest {
  protected:
-  void SetUp() override {
-    if (::geteuid() != 0) GTEST_SKIP() << "needs root (namespaces, containers)";
-    ASSERT_TRUE(k_.ok()) << k_.error();
-    prefix_ = "v6kt-probes-" + std::to_string(::getpid()) + "-p";
-    auto node = netlink::NetNs::create(prefix_ + "node");
-    ASSERT_TRUE(node) << node.error().message();
-    auto c = kube::Client::create({.host = "::1", .port = k_.port(), .ca_pem = k_.ca_pem(),
-                                   .token = testing::KubeCluster::kAdminToken});
-    ASSERT_TRUE(c);
-    client_ = *c;
-    cni_ = std::make_unique<CniNetwork>(CniOptions{
-        .plugin = testing::built("cmd/v6k-cni"),
-        .node_netns = "/var/run/netns/" + prefix_ + "node",
-        .conflist = node_conflist({.pod_prefix = "2001:db8:0:1:b::/80", .data_dir = dir_.path() + "/ipam",
-                                   .cooldown_seconds = 0})});
-    auto rt = runtime::Runtime::open({.root = dir_.path() + "/runtime", .cgroup_group = ""});
-    ASSERT_TRUE(rt) << rt.error().message();
-    rt_ = std::make_unique<runtime::Runtime>(std::move(*rt));
-    auto pm = PodManager::start({.client = client_, .node_name = "node-1", .host_ip = "2001:db8:0:1::17",
-                                 .netns_prefix = prefix_, .cni = cni_.get(), .runtime = rt_.get(),
-                                 .log_root = dir_.path() + "/logs", .restart_backoff = 500ms,
-                                 .pod_root = pod_root_});
-    ASSERT_TRUE(pm) << pm.error().message();
-    pm_ = std::move(*pm);
-  }
-  void TearDown() override {
-    if (pm_) pm_->stop();
-    pm_.reset();
-    if (rt_)
-      if (auto sbs = rt_->list_sandboxes(); sbs)
-        for (const auto& sb : *sbs) rt_->remove_sandbox(sb.id, 0ms);
-    testing::remove_namespaces_with_prefix(prefix_);
-    std::error_code ec;
-    std::filesystem::remove_all(pod_root_, ec);
-  }
-  json get(const std::string& name) {
-    auto r = client_->get("/api/v1/namespaces/default/pods/" + name);
-    return r ? *r : json();
-  }
+  PodProbesTest() : AgentNodeTest("v6kt-podprobes-", "2001:db8:0:1:b::/80") {}
   static json condition(const json& pod, const std::string& type) {
     if (!pod.is_object() || !pod.contains("status") || !pod["status"].is_object()) return json::object();
     for (const auto& c : pod["status"].value("conditions", json::array()))
@@ -463,14 +426,6 @@ class PodProbesTest : public ::testing::Test {
     return false;
   }
 
-  testing::KubeCluster k_;
-  testing::TempDir dir_{"v6k-agent-probes"};
-  const std::string pod_root_ = "/run/v6kt-probes-" + std::to_string(::getpid());
-  std::string prefix_;
-  std::shared_ptr<kube::Client> client_;
-  std::unique_ptr<CniNetwork> cni_;
-  std::unique_ptr<runtime::Runtime> rt_;
-  std::unique_ptr<PodManager> pm_;
 };
 
 TEST_F(PodProbesTest, ReadinessByHttpTcpAndExecDecidesReady) {
