@@ -75,7 +75,8 @@ int main(int argc, char** argv) {
   v6k::cli::AgentOptions ao;
   auto* agent = app.add_subcommand("agent",
                                    "run the node agent of one region instance in the foreground: bootstraps from the\n"
-                                   "EC2 API (a /80 delegated to its ENI), registers the Node and runs its pods\n"
+                                   "EC2 API (a /80 delegated to its ENI, or with --ip-family ipv4 the ENI's\n"
+                                   "secondary IPv4s), registers the Node and runs its pods\n"
                                    "(v6k-cni, containers) in the instance's namespace:\n"
                                    "  v6k agent --node i-0123456789abcdef0 --kubeconfig /tmp/k/admin.kubeconfig");
   common(agent);
