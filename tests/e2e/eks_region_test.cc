@@ -118,9 +118,10 @@ TEST(EksRegion, ClustersNodeGroupsPodsAcrossARestartAndASecondCluster) {
   ASSERT_TRUE(wait_running(r, kc, "shop", 4));
   for (int i = 0; i < 300 && r.kubectl_json(kc, {"get", "pods", "-n", "shop"})["items"].size() != 4; ++i)
     std::this_thread::sleep_for(200ms);
+  // (Which 4 stay is upstream's ranking: with 50 pods on each node every pod ties on
+  // co-located replicas, so they may all be on one node; only pods[0] is used below.)
   pods = running_pods(r, kc, "shop");
-  other = std::find_if(pods.begin(), pods.end(), [&](const Pod& p) { return p.node != pods[0].node; });
-  ASSERT_NE(other, pods.end());
+  ASSERT_FALSE(pods.empty());
 
   // A second cluster in the same VPC: its pods' addresses do not clash with the first's.
   r.create_cluster("green");
