@@ -100,18 +100,6 @@ std::expected<Loaded<NetworkInterface>, ApiError> load_eni(store::Store& s, cons
   return std::move(**e);
 }
 
-std::expected<Subnet, ApiError> load_eni_subnet(store::Store& s, const NetworkInterface& e) {
-  auto kv = s.get(subnet_key(e.subnet_id));
-  if (!kv) {
-    if (kv.error().code() == ENOENT)
-      return std::unexpected(api_error("InvalidSubnetID.NotFound", "The subnet ID '" + e.subnet_id + "' does not exist"));
-    return std::unexpected(internal_error(kv.error()));
-  }
-  auto subnet = subnet_from_json(kv->value);
-  if (!subnet) return std::unexpected(internal_error(subnet.error()));
-  return std::move(*subnet);
-}
-
 OpResult describe_network_interfaces(OpContext& c) {
   auto filters = parse_filters(c.params);
   if (!filters) return std::unexpected(filters.error());
@@ -216,8 +204,9 @@ OpResult assign_ipv6_addresses(OpContext& c) {
   auto loaded = load_eni(c.store, *id);
   if (!loaded) return std::unexpected(loaded.error());
   NetworkInterface& e = loaded->value;
-  auto subnet = load_eni_subnet(c.store, e);
-  if (!subnet) return std::unexpected(subnet.error());
+  auto loaded_subnet = load_subnet(c.store, e.subnet_id);
+  if (!loaded_subnet) return std::unexpected(loaded_subnet.error());
+  const Subnet* subnet = &loaded_subnet->value;
   if (!subnet->ipv6)
     return std::unexpected(api_error("InvalidParameterValue", "The subnet '" + subnet->id + "' of network interface " +
                                      e.id + " does not have an IPv6 CIDR block."));

@@ -224,14 +224,9 @@ std::expected<Subnet, ApiError> load_launch_subnet(store::Store& s, const Launch
     return std::unexpected(api_error("VPCIdNotSpecified", "No default VPC for this user"));
   if (auto r = check_id_format(req.subnet_id, "subnet", "InvalidSubnetID.Malformed"); !r)
     return std::unexpected(r.error());
-  auto kv = s.get(subnet_key(req.subnet_id));
-  if (!kv) {
-    if (kv.error().code() == ENOENT)
-      return std::unexpected(api_error("InvalidSubnetID.NotFound", "The subnet ID '" + req.subnet_id + "' does not exist"));
-    return std::unexpected(internal_error(kv.error()));
-  }
-  auto subnet = subnet_from_json(kv->value);
-  if (!subnet) return std::unexpected(internal_error(subnet.error()));
+  auto loaded_subnet = load_subnet(s, req.subnet_id);
+  if (!loaded_subnet) return std::unexpected(loaded_subnet.error());
+  const Subnet* subnet = &loaded_subnet->value;
   if (!req.placement_zone.empty()) {
     if (!region.has_zone(req.placement_zone))
       return std::unexpected(api_error("InvalidParameterValue", "Invalid availability zone: [" + req.placement_zone + "]"));
@@ -246,7 +241,7 @@ std::expected<Subnet, ApiError> load_launch_subnet(store::Store& s, const Launch
     return std::unexpected(api_error("InvalidParameterValue", "The subnet '" + subnet->id +
                                      "' does not have an IPv6 CIDR block, so IPv6 addresses and prefixes cannot be "
                                      "assigned to instances launched in it."));
-  return std::move(*subnet);
+  return std::move(loaded_subnet->value);
 }
 
 ApiError claim_error(AddressClaim c, const std::string& address, const std::string& what) {

@@ -122,6 +122,8 @@ std::expected<std::optional<Loaded<T>>, ApiError> load_one(store::Store& s, cons
   if (!v) return std::unexpected(internal_error(v.error()));
   return std::optional<Loaded<T>>(Loaded<T>{std::move(*v), kv->mod_revision});
 }
+// The stored subnet `id` (InvalidSubnetID.NotFound as EC2 words it) and its revision (subnet_ops.cc).
+std::expected<Loaded<Subnet>, ApiError> load_subnet(store::Store& s, const std::string& id);
 // Stores T as JSON (create when revision == 0, else update at that revision).
 template <typename T>
 std::expected<void, ApiError> save(store::Store& s, const std::string& key, const T& v, int64_t revision = 0) {
@@ -218,9 +220,8 @@ OpResult terminate_instances(OpContext& c);
 OpResult describe_network_interfaces(OpContext& c);
 OpResult assign_ipv6_addresses(OpContext& c);
 OpResult unassign_ipv6_addresses(OpContext& c);
-// The stored interface `id` (Malformed / NotFound errors as EC2 words them) and its subnet.
+// The stored interface `id` (Malformed / NotFound errors as EC2 words them).
 std::expected<Loaded<NetworkInterface>, ApiError> load_eni(store::Store& s, const std::string& id);
-std::expected<Subnet, ApiError> load_eni_subnet(store::Store& s, const NetworkInterface& e);
 // private_ip_ops.cc
 OpResult assign_private_ip_addresses(OpContext& c);
 OpResult unassign_private_ip_addresses(OpContext& c);

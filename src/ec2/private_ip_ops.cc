@@ -93,8 +93,9 @@ OpResult assign_private_ip_addresses(OpContext& c) {
   auto loaded = load_eni(c.store, *id);
   if (!loaded) return std::unexpected(loaded.error());
   NetworkInterface& e = loaded->value;
-  auto subnet = load_eni_subnet(c.store, e);
-  if (!subnet) return std::unexpected(subnet.error());
+  auto loaded_subnet = load_subnet(c.store, e.subnet_id);
+  if (!loaded_subnet) return std::unexpected(loaded_subnet.error());
+  const Subnet* subnet = &loaded_subnet->value;
   const long long wanted = count->value_or(static_cast<long long>(addresses->size()));
   if (1 + static_cast<long long>(e.ipv4_secondaries.size()) + wanted > kMaxPrivateIpv4PerInterface)
     return std::unexpected(api_error("PrivateIpAddressLimitExceeded", "Number of private addresses will exceed limit."));

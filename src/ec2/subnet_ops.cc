@@ -72,7 +72,9 @@ std::optional<std::vector<std::string>> subnet_filter_values(const Subnet& s, co
   return std::nullopt;
 }
 
-std::expected<std::pair<Subnet, int64_t>, ApiError> load_subnet(store::Store& st, const std::string& id) {
+}  // namespace
+
+std::expected<Loaded<Subnet>, ApiError> load_subnet(store::Store& st, const std::string& id) {
   auto kv = st.get(subnet_key(id));
   if (!kv) {
     if (kv.error().code() == ENOENT)
@@ -81,10 +83,8 @@ std::expected<std::pair<Subnet, int64_t>, ApiError> load_subnet(store::Store& st
   }
   auto s = subnet_from_json(kv->value);
   if (!s) return std::unexpected(internal_error(s.error()));
-  return std::make_pair(std::move(*s), kv->mod_revision);
+  return Loaded<Subnet>{std::move(*s), kv->mod_revision};
 }
-
-}  // namespace
 
 OpResult create_subnet(OpContext& c) {
   auto vpc_id = required(c.params, "VpcId");
@@ -242,7 +242,7 @@ OpResult delete_subnet(OpContext& c) {
           api_error("DependencyViolation", "The subnet '" + *id + "' has dependencies and cannot be deleted."));
   }
   WriteSet ws;
-  ws.remove(subnet_key(*id), loaded->second);
+  ws.remove(subnet_key(*id), loaded->revision);
   auto tables = c.store.list(kRouteTablePrefix);
   if (!tables) return std::unexpected(internal_error(tables.error()));
   for (const auto& kv : tables->items) {
@@ -253,7 +253,7 @@ OpResult delete_subnet(OpContext& c) {
     if (t->associations.size() != before) ws.update(kv.key, *t, kv.mod_revision);
   }
   if (auto r = ws.commit(c.store); !r) return std::unexpected(r.error());
-  c.touch(loaded->first.vpc_id);
+  c.touch(loaded->value.vpc_id);
   return [](aws::XmlWriter& w) { w.leaf("return", "true"); };
 }
 

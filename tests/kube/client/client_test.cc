@@ -8,6 +8,7 @@
 #include <mutex>
 #include <thread>
 
+#include "client_test_util.h"
 #include "kube/client/client.h"
 #include "kube/client/informer.h"
 #include "support/kube_cluster.h"
@@ -17,25 +18,13 @@ namespace {
 
 using namespace std::chrono_literals;
 using testing::KubeCluster;
+using client_test::config_map;
+using testing::eventually;
 
 std::shared_ptr<Client> client_for(const KubeCluster& k, const std::string& token = KubeCluster::kAdminToken) {
   auto c = Client::create({.host = "::1", .port = k.port(), .ca_pem = k.ca_pem(), .token = token});
   EXPECT_TRUE(c) << c.error().message();
   return c ? *c : nullptr;
-}
-
-json config_map(const std::string& name, const std::string& value) {
-  return {{"apiVersion", "v1"}, {"kind", "ConfigMap"}, {"metadata", {{"name", name}}}, {"data", {{"v", value}}}};
-}
-
-template <class Pred>
-bool eventually(Pred p, std::chrono::milliseconds limit = 5s) {
-  auto end = std::chrono::steady_clock::now() + limit;
-  while (std::chrono::steady_clock::now() < end) {
-    if (p()) return true;
-    std::this_thread::sleep_for(5ms);
-  }
-  return p();
 }
 
 const ResourceRef kConfigMaps{"", "v1", "configmaps"};
@@ -131,28 +120,8 @@ TEST(KubeClient, WatchSeesEventsAndCancels) {
   auto list = c->list(path);
   ASSERT_TRUE(list);
   std::string rv = (*list)["metadata"]["resourceVersion"];
-  WatchStream stream;
-  std::mutex mu;
-  std::vector<std::string> seen;
-  std::thread watcher([&] {
-    auto r = c->watch(path, "resourceVersion=" + rv, stream, [&](const WatchEvent& e) {
-      std::lock_guard lock(mu);
-      seen.push_back(e.type + " " + e.object["metadata"]["name"].get<std::string>());
-      return true;
-    });
-    EXPECT_TRUE(r) << r.error().text();
-  });
-  ASSERT_TRUE(c->create(path, config_map("w", "1")));
-  ASSERT_TRUE(c->patch(path + "/w", PatchType::kMerge, {{"data", {{"v", "2"}}}}));
-  ASSERT_TRUE(c->remove(path + "/w"));
-  EXPECT_TRUE(eventually([&] {
-    std::lock_guard lock(mu);
-    return seen.size() == 3;
-  }));
-  stream.cancel();
-  watcher.join();
-  std::lock_guard lock(mu);
-  EXPECT_EQ(seen, (std::vector<std::string>{"ADDED w", "MODIFIED w", "DELETED w"}));
+  EXPECT_EQ(client_test::watch_create_patch_delete(*c, path, rv),
+            (std::vector<std::string>{"ADDED w", "MODIFIED w", "DELETED w"}));
 }
 
 TEST(KubeClient, WatchBelowCompactionIsGone) {
