@@ -6,6 +6,8 @@
 #include <cstdio>
 #include <filesystem>
 
+#include "http/websocket.h"
+#include "kube/client/exec_protocol.h"
 #include "node/agent/kubelet_server_internal.h"
 #include "node/runtime/cri_time.h"
 #include "node/runtime/logs.h"
@@ -168,25 +170,46 @@ http::Response KubeletServer::Impl::serve_logs(const http::Request& req, const K
     auto open = std::make_shared<std::atomic<bool>>(true);
     body->on_close([open] { open->store(false); });
     spawn([this, path, lo, id, body, open]() mutable {
-      // Following ends when the client goes, the agent stops, or the container exits
-      // (checked twice a second: the state is a file read).
-      auto next_check = Clock::now();
-      bool running = true;
       lo.follow = true;
-      lo.keep_following = [&] {
-        if (!open->load() || stopping.load()) return false;
-        if (Clock::now() >= next_check) {
-          next_check = Clock::now() + std::chrono::milliseconds(500);
-          auto st = o.runtime->status(id);
-          running = st && st->state == runtime::ContainerState::kRunning;
-        }
-        return running;
-      };
+      lo.keep_following = while_running(id, [open] { return !open->load(); });
       auto r = runtime::read_logs(path, lo, [&](std::string_view chunk) { return body->write(std::string(chunk)); });
       if (!r) std::fprintf(stderr, "kubelet endpoint: following %s: %s\n", path.c_str(), r.error().message().c_str());
       body->finish();
     });
   });
+}
+
+std::function<bool()> KubeletServer::Impl::while_running(std::string container_id, std::function<bool()> gone) const {
+  return [this, id = std::move(container_id), gone = std::move(gone), next = Clock::now(), running = true]() mutable {
+    if (gone() || stopping.load()) return false;
+    if (Clock::now() >= next) {
+      next = Clock::now() + std::chrono::milliseconds(500);
+      auto st = o.runtime->status(id);
+      running = st && st->state == runtime::ContainerState::kRunning;
+    }
+    return running;
+  };
+}
+
+std::expected<FoundContainer, http::Response> KubeletServer::Impl::stream_target(const http::Request& req,
+                                                                               const KubeletPath& p,
+                                                                               bool needs_command,
+                                                                               ExecQuery& q) const {
+  if (req.method == "POST" || req.header("upgrade").value_or("").starts_with("SPDY"))
+    return std::unexpected(
+        http::Response::text(400, "SPDY is not supported by this kubelet; use WebSocket (v5.channel.k8s.io)"));
+  auto parsed = parse_exec_query(req.query);
+  if (!parsed) return std::unexpected(http::Response::text(400, parsed.error().what()));
+  if (needs_command && parsed->command.empty())
+    return std::unexpected(http::Response::text(400, "you must specify at least 1 command"));
+  q = std::move(*parsed);
+  auto f = find(p);
+  if (!f) return std::unexpected(std::move(f.error()));
+  if (f->current.state != runtime::ContainerState::kRunning)
+    return std::unexpected(http::Response::text(500, "container is not created or running"));
+  if (auto ok = http::check_websocket_request(req, {.subprotocols = {kube::exec_protocol::kSubprotocol}}); !ok)
+    return std::unexpected(http::Response::text(400, "unable to upgrade connection: " + ok.error()));
+  return f;
 }
 
 http::Response KubeletServer::Impl::handle(const http::Request& req) {

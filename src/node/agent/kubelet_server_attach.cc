@@ -4,10 +4,11 @@
 // agent stops. The v6k runtime sends a container's output to its CRI log file and keeps no
 // stdin (a pod spec's `stdin: true` is not honoured), so the session follows that file
 // the way `kubectl logs -f --tail=0` would, and input from the peer is dropped.
+#include <cstdio>
 #include <thread>
 
-#include "kube/client/exec_protocol.h"
 #include "http/websocket.h"
+#include "kube/client/exec_protocol.h"
 #include "node/agent/kubelet_server_internal.h"
 #include "node/runtime/logs.h"
 
@@ -16,8 +17,6 @@ namespace v6k::node {
 namespace {
 
 using namespace kube::exec_protocol;
-using Clock = std::chrono::steady_clock;
-constexpr size_t kMaxBacklog = 4 << 20;
 
 struct AttachSession {
   KubeletServer::Impl* impl = nullptr;
@@ -27,30 +26,11 @@ struct AttachSession {
   std::atomic<bool> gone{false};
 
   bool ending() const { return gone.load() || impl->stopping.load(); }
+  std::function<bool()> alive() { return impl->while_running(container_id, [this] { return gone.load(); }); }
 
   bool send(uint8_t stream, std::string_view bytes) {
-    while (ws->backlog() >= kMaxBacklog)
-      if (!ws->wait_backlog_below(kMaxBacklog, std::chrono::seconds(1)) && (!ws->open() || ending())) return false;
-    std::string m(1, static_cast<char>(stream));
-    m += bytes;
-    return ws->send(std::move(m));
+    return send_stream_message(*ws, stream, bytes, [this] { return ending(); });
   }
-
-  // The container still runs (its state is a file read: checked twice a second).
-  struct Liveness {
-    AttachSession* s;
-    Clock::time_point next = Clock::now();
-    bool running = true;
-    bool operator()() {
-      if (s->ending()) return false;
-      if (Clock::now() >= next) {
-        next = Clock::now() + std::chrono::milliseconds(500);
-        auto st = s->impl->o.runtime->status(s->container_id);
-        running = st && st->state == runtime::ContainerState::kRunning;
-      }
-      return running;
-    }
-  };
 
   void follow(runtime::LogStream which, uint8_t id) {
     runtime::LogOptions lo;
@@ -58,7 +38,7 @@ struct AttachSession {
     lo.follow = true;
     lo.include_stdout = which == runtime::LogStream::kStdout;
     lo.include_stderr = which == runtime::LogStream::kStderr;
-    lo.keep_following = Liveness{this};
+    lo.keep_following = alive();
     auto r = runtime::read_logs(log_path, lo, [&](std::string_view chunk) { return send(id, chunk); });
     if (!r) std::fprintf(stderr, "kubelet endpoint: attach %s: %s\n", container_id.c_str(), r.error().message().c_str());
   }
@@ -69,8 +49,8 @@ struct AttachSession {
     if (q.output) {
       follow(runtime::LogStream::kStdout, kStdout);
     } else {
-      Liveness alive{this};
-      while (alive()) std::this_thread::sleep_for(std::chrono::milliseconds(100));
+      auto running = alive();
+      while (running()) std::this_thread::sleep_for(std::chrono::milliseconds(100));
     }
     if (err.joinable()) err.join();
     if (!ending()) ws->send(std::string(1, static_cast<char>(kError)) + exit_status(0));
@@ -81,19 +61,12 @@ struct AttachSession {
 }  // namespace
 
 http::Response KubeletServer::Impl::serve_attach(const http::Request& req, const KubeletPath& p) {
-  if (req.method == "POST" || req.header("upgrade").value_or("").starts_with("SPDY"))
-    return http::Response::text(400, "SPDY is not supported by this kubelet; use WebSocket (v5.channel.k8s.io)");
-  auto q = parse_exec_query(req.query);
-  if (!q) return http::Response::text(400, q.error().what());
-  auto f = find(p);
+  ExecQuery q;
+  auto f = stream_target(req, p, /*needs_command=*/false, q);
   if (!f) return std::move(f.error());
-  if (f->current.state != runtime::ContainerState::kRunning)
-    return http::Response::text(500, "container is not created or running");
-  if (auto ok = http::check_websocket_request(req, {.subprotocols = {kSubprotocol}}); !ok)
-    return http::Response::text(400, "unable to upgrade connection: " + ok.error());
   auto session = std::make_shared<AttachSession>();
   session->impl = this;
-  session->q = std::move(*q);
+  session->q = std::move(q);
   session->container_id = f->current.id;
   session->log_path = f->current.log_path;
   return http::accept_websocket(req, {.subprotocols = {kSubprotocol}, .max_message_bytes = 1 << 20},

@@ -71,11 +71,7 @@ struct Session {
   }
 
   bool send(uint8_t stream, std::string_view bytes) {
-    while (ws->backlog() >= kMaxBacklog)
-      if (!ws->wait_backlog_below(kMaxBacklog, std::chrono::seconds(1)) && (!ws->open() || peer_gone())) return false;
-    std::string m(1, static_cast<char>(stream));
-    m += bytes;
-    return ws->send(std::move(m));
+    return send_stream_message(*ws, stream, bytes, [this] { return peer_gone(); });
   }
 
   // stdin: queued input written to the process; closed at the peer's end of stdin.
@@ -215,21 +211,22 @@ struct Session {
 
 }  // namespace
 
+bool send_stream_message(http::WebSocket& ws, uint8_t stream, std::string_view bytes,
+                         const std::function<bool()>& ending) {
+  while (ws.backlog() >= kMaxBacklog)
+    if (!ws.wait_backlog_below(kMaxBacklog, std::chrono::seconds(1)) && (!ws.open() || ending())) return false;
+  std::string m(1, static_cast<char>(stream));
+  m += bytes;
+  return ws.send(std::move(m));
+}
+
 http::Response KubeletServer::Impl::serve_exec(const http::Request& req, const KubeletPath& p) {
-  if (req.method == "POST" || req.header("upgrade").value_or("").starts_with("SPDY"))
-    return http::Response::text(400, "SPDY is not supported by this kubelet; use WebSocket (v5.channel.k8s.io)");
-  auto q = parse_exec_query(req.query);
-  if (!q) return http::Response::text(400, q.error().what());
-  if (q->command.empty()) return http::Response::text(400, "you must specify at least 1 command");
-  auto f = find(p);
+  ExecQuery q;
+  auto f = stream_target(req, p, /*needs_command=*/true, q);
   if (!f) return std::move(f.error());
-  if (f->current.state != runtime::ContainerState::kRunning)
-    return http::Response::text(500, "container is not created or running");
-  if (auto ok = http::check_websocket_request(req, {.subprotocols = {kV5}}); !ok)
-    return http::Response::text(400, "unable to upgrade connection: " + ok.error());
   auto session = std::make_shared<Session>();
   session->impl = this;
-  session->q = std::move(*q);
+  session->q = std::move(q);
   session->container_id = f->current.id;
   return http::accept_websocket(req, {.subprotocols = {kV5}, .max_message_bytes = 1 << 20},
                                 [this, session](std::shared_ptr<http::WebSocket> ws) {

@@ -16,10 +16,17 @@
 
 #include "http/message.h"
 #include "http/server.h"
+#include "http/websocket.h"
 #include "node/agent/kubelet_server.h"
 #include "node/agent/kubelet_server_query.h"
 
 namespace v6k::node {
+
+// One v5.channel.k8s.io message (`stream` byte + bytes) to the peer, waiting while more
+// than 4 MiB is queued for it (a slow client slows the stream down); false when the
+// session is closed, or `ending` says so while waiting (kubelet_server_exec.cc).
+bool send_stream_message(http::WebSocket& ws, uint8_t stream, std::string_view bytes,
+                         const std::function<bool()>& ending);
 
 struct FoundContainer {
   runtime::ContainerStatus current;
@@ -55,6 +62,14 @@ struct KubeletServer::Impl {
   http::Response serve_logs(const http::Request& req, const KubeletPath& p);
   http::Response serve_exec(const http::Request& req, const KubeletPath& p);    // kubelet_server_exec.cc
   http::Response serve_attach(const http::Request& req, const KubeletPath& p);  // kubelet_server_attach.cc
+  // exec and attach alike: SPDY refused, the query parsed (a command required for exec),
+  // the container found and running, the WebSocket upgrade checked; else the answer.
+  std::expected<FoundContainer, http::Response> stream_target(const http::Request& req, const KubeletPath& p,
+                                                              bool needs_command, ExecQuery& q) const;
+
+  // A follower's "keep going": false once `gone` says the peer left, the agent stops, or
+  // the container has exited (its state is a file read: checked twice a second).
+  std::function<bool()> while_running(std::string container_id, std::function<bool()> gone) const;
 
   // Runs `fn` on a thread that stop() joins (fn must watch `stopping`).
   void spawn(std::function<void()> fn);
