@@ -9,46 +9,50 @@
 
 namespace v6k::cni {
 
-std::string egress_ruleset(const Ipv4Egress& e) {
-  std::string range = e.range.to_string();
+namespace {
+
+// A complete `table ip <name>` whose postrouting nat chain holds `snat_rule`, plus any
+// `extra` chains. "add" + "delete" first make the batch idempotent: it replaces the table
+// whether or not it exists.
+std::string nat_table(const std::string& name, const std::string& snat_rule, const std::string& extra = "") {
   std::string out;
-  // "add" + "delete" makes the batch idempotent: it replaces the table whether or not it exists.
-  out += "add table ip v6k-egress\n";
-  out += "delete table ip v6k-egress\n";
-  out += "table ip v6k-egress {\n";
+  out += "add table ip " + name + "\n";
+  out += "delete table ip " + name + "\n";
+  out += "table ip " + name + " {\n";
   out += "  chain postrouting {\n";
   out += "    type nat hook postrouting priority srcnat; policy accept;\n";
-  out += "    ip saddr " + range + " ip daddr != " + range;
-  if (!e.uplink.empty()) out += " oifname \"" + e.uplink + "\"";
-  out += " snat to " + e.node_ipv4.to_string() + " fully-random\n";
+  out += "    " + snat_rule + "\n";
   out += "  }\n";
-  out += "  chain forward {\n";
-  out += "    type filter hook forward priority filter; policy accept;\n";
-  out += "    ip saddr " + range + " ip daddr " + range + " drop\n";
-  out += "  }\n";
+  out += extra;
   out += "}\n";
   return out;
 }
 
+}  // namespace
+
+std::string egress_ruleset(const Ipv4Egress& e) {
+  const std::string range = e.range.to_string();
+  std::string rule = "ip saddr " + range + " ip daddr != " + range;
+  if (!e.uplink.empty()) rule += " oifname \"" + e.uplink + "\"";
+  rule += " snat to " + e.node_ipv4.to_string() + " fully-random";
+  return nat_table("v6k-egress", rule,
+                   "  chain forward {\n"
+                   "    type filter hook forward priority filter; policy accept;\n"
+                   "    ip saddr " + range + " ip daddr " + range + " drop\n"
+                   "  }\n");
+}
+
 std::string snat_ruleset(const Ipv4Snat& s) {
-  std::string out;
-  out += "add table ip v6k-snat\n";
-  out += "delete table ip v6k-snat\n";
-  out += "table ip v6k-snat {\n";
-  out += "  chain postrouting {\n";
-  out += "    type nat hook postrouting priority srcnat; policy accept;\n";
-  out += "    ";
-  if (!s.uplink.empty()) out += "oifname \"" + s.uplink + "\" ";
-  out += "ip saddr != " + s.node_ipv4.to_string();
+  std::string rule;
+  if (!s.uplink.empty()) rule += "oifname \"" + s.uplink + "\" ";
+  rule += "ip saddr != " + s.node_ipv4.to_string();
   if (!s.exclude.empty()) {
-    out += " ip daddr != { ";
-    for (size_t i = 0; i < s.exclude.size(); ++i) out += (i ? ", " : "") + s.exclude[i].to_string();
-    out += " }";
+    rule += " ip daddr != { ";
+    for (size_t i = 0; i < s.exclude.size(); ++i) rule += (i ? ", " : "") + s.exclude[i].to_string();
+    rule += " }";
   }
-  out += " snat to " + s.node_ipv4.to_string() + " fully-random\n";
-  out += "  }\n";
-  out += "}\n";
-  return out;
+  rule += " snat to " + s.node_ipv4.to_string() + " fully-random";
+  return nat_table("v6k-snat", rule);
 }
 
 namespace {

@@ -6,6 +6,7 @@
 #include <set>
 
 #include "cni/names.h"
+#include "cni/node_setup.h"
 #include "cni/plugin.h"
 
 namespace v6k::cni {
@@ -134,6 +135,47 @@ TEST(Plugin, VersionNeedsNoConfig) {
   EXPECT_EQ(out.exit_code, 0);
   json j = json::parse(out.stdout_text);
   EXPECT_EQ(j["cniVersion"], "1.1.0");
+}
+
+// The node's nftables batches, exactly: nft gets them verbatim, and CHECK looks for them.
+TEST(NodeRules, EgressAndSnatRulesetsAreTheDocumentedTables) {
+  Ipv4Egress e;
+  e.enabled = true;
+  e.range = addr::Ipv4Prefix::parse("169.254.172.0/22").value();
+  e.node_ipv4 = addr::Ipv4Address::parse("10.0.0.108").value();
+  e.uplink = "eth0";
+  EXPECT_EQ(egress_ruleset(e),
+            "add table ip v6k-egress\n"
+            "delete table ip v6k-egress\n"
+            "table ip v6k-egress {\n"
+            "  chain postrouting {\n"
+            "    type nat hook postrouting priority srcnat; policy accept;\n"
+            "    ip saddr 169.254.172.0/22 ip daddr != 169.254.172.0/22 oifname \"eth0\" snat to 10.0.0.108 fully-random\n"
+            "  }\n"
+            "  chain forward {\n"
+            "    type filter hook forward priority filter; policy accept;\n"
+            "    ip saddr 169.254.172.0/22 ip daddr 169.254.172.0/22 drop\n"
+            "  }\n"
+            "}\n");
+  Ipv4Snat s;
+  s.enabled = true;
+  s.node_ipv4 = addr::Ipv4Address::parse("10.0.1.5").value();
+  s.exclude = {addr::Ipv4Prefix::parse("10.0.0.0/16").value(), addr::Ipv4Prefix::parse("172.16.0.0/12").value()};
+  s.uplink = "eth0";
+  EXPECT_EQ(snat_ruleset(s),
+            "add table ip v6k-snat\n"
+            "delete table ip v6k-snat\n"
+            "table ip v6k-snat {\n"
+            "  chain postrouting {\n"
+            "    type nat hook postrouting priority srcnat; policy accept;\n"
+            "    oifname \"eth0\" ip saddr != 10.0.1.5 ip daddr != { 10.0.0.0/16, 172.16.0.0/12 } snat to 10.0.1.5 "
+            "fully-random\n"
+            "  }\n"
+            "}\n");
+  s.uplink.clear();
+  s.exclude.clear();
+  EXPECT_NE(snat_ruleset(s).find("    ip saddr != 10.0.1.5 snat to 10.0.1.5 fully-random\n"), std::string::npos)
+      << snat_ruleset(s);
 }
 
 }  // namespace
