@@ -139,12 +139,16 @@ bool DeploymentSync::reconcile_new_rs() {
   return scale_rs_and_record(n, new_rs_new_replicas());
 }
 
-// deploymentutil.NewRSNewReplicas.
+// deploymentutil.NewRSNewReplicas, with one deliberate difference: a set counts the larger of
+// its spec and its reported (non-terminating) replicas. Upstream sums spec only, so right after
+// an old set is scaled down, and before its controller has deleted the pod, the new set may
+// grow and maxSurge is briefly exceeded in real pods. Here the new set waits for the old set's
+// status to show the pod gone (its controller writes status right after the delete).
 int64_t DeploymentSync::new_rs_new_replicas() const {
   const int64_t cur_new = rss_[*new_rs_].replicas();
   if (!rolling_) return replicas_;
   int64_t current = 0;
-  for (size_t i : all_rss()) current += rss_[i].replicas();
+  for (size_t i : all_rss()) current += std::max(rss_[i].replicas(), rss_[i].status("replicas"));
   const int64_t max_total = replicas_ + fence_.max_surge;
   if (current >= max_total) return cur_new;
   return cur_new + std::min(max_total - current, replicas_ - cur_new);

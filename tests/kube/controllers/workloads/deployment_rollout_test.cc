@@ -105,6 +105,32 @@ TEST(Rollout, FirstRolloutThenImageChangeSurgeOneUnavailableZero) {
   EXPECT_EQ((*prog)["message"], "ReplicaSet \"" + new_rs + "\" has successfully progressed.");
 }
 
+// The Deployment controller sees its own scale-down of an old set before the ReplicaSet
+// controller has deleted the pod (the informer's update outruns the other controller). The
+// new set must not grow into that gap: maxSurge bounds real pods, not just the sum of specs.
+TEST(Rollout, ResyncBeforeReplicaSetsActKeepsSurgeBound) {
+  FakeCluster c = fresh(
+      3, {{"type", "RollingUpdate"}, {"rollingUpdate", {{"maxSurge", 1}, {"maxUnavailable", 0}}}});
+  change_template(c, pod_template("nginx:2"));
+  for (int round = 0; round < 40 && !c.rollout_complete(); ++round) {
+    c.clock += 1;
+    c.sync_deployment();
+    c.sync_deployment();  // again, on the ReplicaSet update it just wrote
+    // The newest set's controller runs first, then the older ones'.
+    for (auto it = c.rss.rbegin(); it != c.rss.rend(); ++it) {
+      c.sync_replicaset(*it);
+      int64_t active = 0;
+      for (const json& p : c.pods) active += pod_active(p) ? 1 : 0;
+      EXPECT_LE(active, 4) << "round " << round;
+    }
+    c.clock += 1;
+    c.make_pods_ready();
+    c.sync_replicasets();
+  }
+  c.sync_deployment();
+  expect_settled(c, "nginx:2", 3);
+}
+
 TEST(Rollout, DefaultStrategyOnTenReplicas) {
   FakeCluster c = fresh(10, nullptr);
   change_template(c, pod_template("nginx:2"));

@@ -148,7 +148,12 @@ class FakeCluster {
   }
 
   void sync_replicasets() {
-    for (json& rs : rss) {
+    for (json& rs : rss) sync_replicaset(rs);
+  }
+
+  // One ReplicaSet controller pass over `rs`: its pods created or deleted, its status written.
+  void sync_replicaset(json& rs) {
+    {
       ReplicaSetPlan p = plan_replicaset(rs, ptrs(pods), now());
       EXPECT_EQ(p.error, "");
       for (json body : p.create) {
