@@ -93,7 +93,8 @@ int main(int argc, char** argv) {
                     "--service-cidr, else ipv6)")
       ->check(CLI::IsMember({"ipv4", "ipv6"}));
   agent->add_option("--warm-ip-target", ao.warm_ip_target,
-                    "ipv4: secondary addresses to assign ahead of need, and per refill (default 3)")
+                    "ipv4: secondary addresses to assign ahead of need and per refill; free ones beyond\n"
+                    "this go back to the subnet once out of cool-down (default 3)")
       ->check(CLI::Range(1, 64));
   agent->add_option("--cluster-domain", ao.cluster_domain, "cluster DNS domain (default cluster.local)");
   agent->add_option("--dns-upstream", ao.dns_upstream,

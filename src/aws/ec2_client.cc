@@ -326,6 +326,15 @@ Ec2Result<std::vector<std::string>> Ec2Client::assign_private_ipv4s(std::string_
   return decode_private_ipv4_assignment(*r);
 }
 
+Ec2Result<void> Ec2Client::unassign_private_ipv4s(std::string_view eni_id, const std::vector<std::string>& addresses) {
+  QueryParameters params{{"NetworkInterfaceId", std::string(eni_id)}};
+  for (size_t i = 0; i < addresses.size(); ++i)
+    params.emplace_back("PrivateIpAddress." + std::to_string(i + 1), addresses[i]);
+  auto r = call("UnassignPrivateIpAddresses", params);
+  if (!r) return std::unexpected(r.error());
+  return {};
+}
+
 Ec2Result<Ec2Subnet> Ec2Client::describe_subnet(std::string_view subnet_id) {
   auto r = call("DescribeSubnets", {{"SubnetId.1", std::string(subnet_id)}});
   if (!r) return std::unexpected(r.error());

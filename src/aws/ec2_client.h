@@ -156,6 +156,9 @@ class Ec2Client {
   // AssignPrivateIpAddresses NetworkInterfaceId=<eni> SecondaryPrivateIpAddressCount=<count>:
   // the secondary private IPv4s added (the VPC CNI's warm pool in an IPv4 cluster).
   Ec2Result<std::vector<std::string>> assign_private_ipv4s(std::string_view eni_id, int count);
+  // UnassignPrivateIpAddresses NetworkInterfaceId=<eni> PrivateIpAddress.N=<a>: gives
+  // secondaries back to the subnet (ipamd shrinking its warm pool).
+  Ec2Result<void> unassign_private_ipv4s(std::string_view eni_id, const std::vector<std::string>& addresses);
   Ec2Result<Ec2Subnet> describe_subnet(std::string_view subnet_id);
   Ec2Result<Ec2Vpc> describe_vpc(std::string_view vpc_id);
 

@@ -3,10 +3,12 @@
 #include <signal.h>
 #include <unistd.h>
 
+#include <chrono>
 #include <cstdio>
 #include <filesystem>
 #include <fstream>
 #include <sstream>
+#include <thread>
 
 #include <nlohmann/json.hpp>
 
@@ -18,6 +20,7 @@
 #include "node/agent/cni.h"
 #include "node/agent/heartbeat.h"
 #include "node/agent/ipv4_pool.h"
+#include "node/agent/ipv4_release.h"
 #include "node/agent/kubelet_server.h"
 #include "node/agent/pods.h"
 #include "node/agent/services.h"
@@ -28,6 +31,8 @@ namespace {
 
 volatile sig_atomic_t g_agent_stop = 0;
 void on_agent_stop(int) { g_agent_stop = 1; }
+
+constexpr std::chrono::seconds kIpv4ReleaseEvery{5};
 
 std::string slurp(const std::string& path) {
   std::ifstream in(path);
@@ -119,14 +124,17 @@ int agent(const DaemonOptions& d, const AgentOptions& o) {
   };
   nlohmann::json conflist = make_conflist();
   if (auto w = write_file_atomic(conflist_path, conflist.dump(2) + "\n"); !w) return die(w.error().message());
+  auto publish_conflist = [&] {
+    nlohmann::json c = make_conflist();
+    (void)write_file_atomic(conflist_path, c.dump(2) + "\n");  // what a reader of net.d sees
+    return c;
+  };
   std::function<Result<nlohmann::json>(size_t)> refill;
   if (pool)
     refill = [&](size_t listed) -> Result<nlohmann::json> {
       auto grown = pool->grow(listed);
       if (!grown) return fail(std::move(grown.error()));
-      nlohmann::json c = make_conflist();
-      (void)write_file_atomic(conflist_path, c.dump(2) + "\n");  // what a reader of net.d sees
-      return c;
+      return publish_conflist();
     };
   std::string self = std::filesystem::canonical("/proc/self/exe", ec).string();
   node::CniNetwork cni({.plugin = std::filesystem::path(self).parent_path().string() + "/v6k-cni",
@@ -175,7 +183,26 @@ int agent(const DaemonOptions& d, const AgentOptions& o) {
   sa.sa_handler = on_agent_stop;
   ::sigaction(SIGTERM, &sa, nullptr);
   ::sigaction(SIGINT, &sa, nullptr);
+  // IPv4 pods: every few seconds, free addresses beyond the warm target go back to the subnet.
+  std::thread releaser;
+  if (pool)
+    releaser = std::thread([&] {
+      using namespace std::chrono_literals;
+      for (auto next = std::chrono::steady_clock::now() + kIpv4ReleaseEvery; !g_agent_stop;
+           std::this_thread::sleep_for(100ms)) {
+        if (std::chrono::steady_clock::now() < next) continue;
+        next = std::chrono::steady_clock::now() + kIpv4ReleaseEvery;
+        auto gone = node::release_ipv4_surplus(*pool, cni, publish_conflist);
+        if (!gone)
+          std::fprintf(stderr, "v6k agent %s: %s\n", o.instance_id.c_str(), gone.error().message().c_str());
+        else if (!gone->empty())
+          std::printf("v6k agent %s: gave %zu address%s back to the subnet (%s)\n", o.instance_id.c_str(),
+                      gone->size(), gone->size() == 1 ? "" : "es", nlohmann::json(*gone).dump().c_str());
+        std::fflush(stdout);
+      }
+    });
   while (!g_agent_stop) ::pause();
+  if (releaser.joinable()) releaser.join();
   // Pods keep running (their shims outlive us); the next agent adopts them.
   if (services) services->stop();  // the DNAT rules and the DNS address stay for the next agent
   (*pods)->stop();

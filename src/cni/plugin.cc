@@ -18,6 +18,21 @@ namespace v6k::cni {
 using nlohmann::json;
 
 namespace {
+std::string store_dir(const NetConf& conf) { return conf.data_dir + "/" + conf.name; }
+}  // namespace
+
+Result<ipam::Store> open_store(const NetConf& conf) {
+  ipam::PoolConfig pc;
+  pc.data_dir = store_dir(conf);
+  pc.v6_prefixes = conf.ipv6_prefixes;
+  pc.ipv4_pods = conf.ipv4_pod_mode();
+  pc.v4_addresses = conf.ipv4_addresses;
+  if (conf.ipv4_egress.enabled && !conf.ipv4_pod_mode()) pc.v4_range = conf.ipv4_egress.range;
+  pc.cooldown = std::chrono::seconds(conf.cooldown_seconds);
+  return ipam::Store::open(std::move(pc));
+}
+
+namespace {
 
 // V6K_CNI_TRACE=1 in the environment prints per-phase timings of ADD to stderr.
 class PhaseTrace {
@@ -39,19 +54,6 @@ class PhaseTrace {
 using Outcome = std::expected<json, CniError>;  // json null = print nothing
 
 CniError io_error(const Error& e, std::string_view msg) { return to_cni_error(kErrIoFailure, e, msg); }
-
-std::string store_dir(const NetConf& conf) { return conf.data_dir + "/" + conf.name; }
-
-Result<ipam::Store> open_store(const NetConf& conf) {
-  ipam::PoolConfig pc;
-  pc.data_dir = store_dir(conf);
-  pc.v6_prefixes = conf.ipv6_prefixes;
-  pc.ipv4_pods = conf.ipv4_pod_mode();
-  pc.v4_addresses = conf.ipv4_addresses;
-  if (conf.ipv4_egress.enabled && !conf.ipv4_pod_mode()) pc.v4_range = conf.ipv4_egress.range;
-  pc.cooldown = std::chrono::seconds(conf.cooldown_seconds);
-  return ipam::Store::open(std::move(pc));
-}
 
 PodAttachment attachment_for(const NetConf& conf, const Environment& env, const ipam::Allocation& a) {
   PodAttachment p;

@@ -9,6 +9,8 @@
 #include <string_view>
 
 #include "cni/spec.h"
+#include "common/result.h"
+#include "ipam/store.h"
 
 namespace v6k::cni {
 
@@ -18,5 +20,9 @@ struct PluginOutput {
 };
 
 PluginOutput run_plugin(const EnvLookup& env, std::string_view stdin_text);
+
+// The node's address store as the plugin opens it for `conf` (`<dataDir>/<name>`): for
+// ipamd, which must know which listed IPv4s pods hold before giving any back.
+Result<ipam::Store> open_store(const NetConf& conf);
 
 }  // namespace v6k::cni

@@ -141,6 +141,13 @@ uint64_t PoolState::count_free(bool v4, const std::vector<AddressRange>& ranges,
   return n;
 }
 
+std::vector<addr::u128> PoolState::unavailable(bool v4, int64_t now, int64_t cooldown) const {
+  std::vector<addr::u128> out;
+  for (const auto& [a, slot] : family(v4).slots)
+    if (slot.held || slot.released_unix > now - cooldown) out.push_back(a);
+  return out;
+}
+
 void PoolState::prune(int64_t now, int64_t cooldown) {
   for (Family* f : {&v6_, &v4_}) {
     while (!f->freed_by_time.empty() && f->freed_by_time.begin()->first <= now - cooldown) {

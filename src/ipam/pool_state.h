@@ -49,6 +49,9 @@ class PoolState {
   // Addresses of `ranges` neither held nor cooling (walks every address: for short lists).
   uint64_t count_free(bool v4, const std::vector<AddressRange>& ranges, int64_t now, int64_t cooldown) const;
 
+  // Addresses of the family held, or released less than `cooldown` seconds ago (ascending).
+  std::vector<addr::u128> unavailable(bool v4, int64_t now, int64_t cooldown) const;
+
   // Forgets released addresses whose cool-down has expired (a later scan finds them again).
   void prune(int64_t now, int64_t cooldown);
   // The log that recreates this state: allocate records + freed records.

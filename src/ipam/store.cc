@@ -376,6 +376,15 @@ Result<PoolStatus> Store::status() {
   return s;
 }
 
+Result<std::vector<addr::Ipv4Address>> Store::unavailable_v4() {
+  auto l = lock();
+  if (!l) return fail(std::move(l.error()));
+  std::vector<addr::Ipv4Address> out;
+  for (addr::u128 a : state_->unavailable(true, now(), cfg_.cooldown.count()))
+    out.emplace_back(static_cast<uint32_t>(a));
+  return out;
+}
+
 Result<uint64_t> Store::log_size() {
   auto l = lock();
   if (!l) return fail(std::move(l.error()));

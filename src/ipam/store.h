@@ -117,6 +117,9 @@ class Store {
   Result<std::vector<Allocation>> gc(const std::vector<AttachmentKey>& valid);
   Result<std::vector<Allocation>> list();  // sorted by key
   Result<PoolStatus> status();
+  // IPv4 addresses held by a pod or still cooling down, ascending: what ipamd must not give
+  // back to the subnet (an address outside this set is free to release).
+  Result<std::vector<addr::Ipv4Address>> unavailable_v4();
 
   // Bytes currently used by the log file (for tests and benchmarks).
   Result<uint64_t> log_size();

@@ -7,7 +7,8 @@
 // ContainerCreating with FailedCreatePodSandBox events carrying EC2's
 // InsufficientFreeAddressesInSubnet; pod -> pod across the nodes (the VPC routes each
 // secondary address to its ENI) and pod -> Service by name over IPv4; a daemon restart
-// keeps every pod and address.
+// keeps every pod and address; scaled down to one pod, the nodes give what they hold beyond
+// their warm target back to the subnet once the addresses are out of cool-down (30 s).
 #include <gtest/gtest.h>
 #include <unistd.h>
 
@@ -19,6 +20,7 @@
 
 #include "addr/ip.h"
 #include "eks_fixture.h"
+#include "support/eventually.h"
 
 namespace v6k::e2e {
 namespace {
@@ -140,6 +142,37 @@ TEST(EksIpv4, PodsTakeSubnetAddressesUntilTheSubnetRunsOut) {
     if (!settled) std::this_thread::sleep_for(200ms);
   }
   EXPECT_TRUE(settled);
+
+  // Scaled down to one pod: once their 30 s cool-down is over, each node keeps its warm
+  // target (3 free) and gives the rest back, so the subnet has addresses again.
+  auto secondaries = [&] {  // by node name
+    std::map<std::string, size_t> out;
+    json enis = d.aws_json({"ec2", "describe-network-interfaces", "--filters", "Name=subnet-id,Values=" + r.subnet1_});
+    for (const auto& e : enis["NetworkInterfaces"]) {
+      std::string ip = e["PrivateIpAddress"];
+      std::replace(ip.begin(), ip.end(), '.', '-');
+      out["ip-" + ip + ".us-west-2.compute.internal"] = e["PrivateIpAddresses"].size() - 1;
+    }
+    return out;
+  };
+  const std::map<std::string, size_t> held = secondaries();
+  ASSERT_EQ(held.size(), 2u);
+  ASSERT_EQ(r.kubectl(kc, {"scale", "deployment", "web", "-n", "shop", "--replicas=1"}).exit_code, 0);
+  ASSERT_TRUE(testing::eventually([&] { return r.kubectl_json(kc, {"get", "pods", "-n", "shop"})["items"].size() == 1; }, 30s, 300ms));
+  const std::string last_node = running_pods(r, kc, "shop").at(0).node;
+  // Each node ends with at most its pods + 3 (it never asks for more while it has 3 free).
+  std::map<std::string, size_t> want;
+  int back = 0;
+  for (const auto& [node, n] : held) {
+    want[node] = std::min<size_t>(n, (node == last_node ? 1 : 0) + 3);
+    back += static_cast<int>(n - want[node]);
+  }
+  ASSERT_GE(back, 2) << "9 addresses on the nodes, at most 7 stay";
+  const auto t0 = std::chrono::steady_clock::now();
+  EXPECT_TRUE(testing::eventually([&] { return available_addresses(d, r.subnet1_) == back; }, 90s, 500ms));
+  EXPECT_EQ(secondaries(), want);
+  std::printf("%d addresses back in the subnet after %.1f s\n", back,
+              std::chrono::duration<double>(std::chrono::steady_clock::now() - t0).count());
 }
 
 }  // namespace

@@ -366,10 +366,26 @@ TEST(Store, Ipv4PodModeHandsOutListedAddressesInOrderAndNoIpv6) {
   clock.advance(30);
   EXPECT_EQ(grown->status()->v4_free, 1u);
   EXPECT_EQ(grown->allocate(req("e"))->v4.value().to_string(), "10.0.1.7");
+  // Held or cooling: what ipamd must keep. "b" released 10.0.1.7 above, "e" took it again.
+  auto strs = [](const std::vector<addr::Ipv4Address>& v) {
+    std::vector<std::string> out;
+    for (const auto& a : v) out.push_back(a.to_string());
+    return out;
+  };
+  EXPECT_EQ(strs(grown->unavailable_v4().value()),
+            (std::vector<std::string>{"10.0.1.7", "10.0.1.19", "10.0.1.30", "10.0.1.40"}));
+  ASSERT_TRUE(grown->release({"a", "eth0"}).value());
+  EXPECT_EQ(strs(grown->unavailable_v4().value()),
+            (std::vector<std::string>{"10.0.1.7", "10.0.1.19", "10.0.1.30", "10.0.1.40"}))
+      << "10.0.1.30 cools down";
+  clock.advance(29);
+  EXPECT_EQ(grown->unavailable_v4()->size(), 4u);
+  clock.advance(1);
+  EXPECT_EQ(strs(grown->unavailable_v4().value()), (std::vector<std::string>{"10.0.1.7", "10.0.1.19", "10.0.1.40"}));
   // An allocation whose address left the list stays live; the address is not handed out.
   cfg.v4_addresses = {v4a("10.0.1.50")};
   auto shrunk = Store::open(cfg);
-  EXPECT_EQ(shrunk->list()->size(), 4u);
+  EXPECT_EQ(shrunk->list()->size(), 3u);
   EXPECT_EQ(shrunk->allocate(req("f"))->v4.value().to_string(), "10.0.1.50");
 }
 

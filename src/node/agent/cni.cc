@@ -220,6 +220,7 @@ Result<CniResult> CniNetwork::add(const Attachment& a) const {
     auto it = c.find("ipv4Addresses");
     return it == c.end() ? 0 : it->size();
   };
+  std::shared_lock gate(gate_);
   int code = 0;
   json config = plugin_config(nullptr);
   auto out = invoke("ADD", a, config, &code);
@@ -231,7 +232,9 @@ Result<CniResult> CniNetwork::add(const Attachment& a) const {
       return fail_invalid(sandbox_context("ADD", a.container_id) + ": " + plugin_words(config, "add") +
                           more.error().message());
     {
-      std::lock_guard lock(mu_);  // lists only grow: never put a shorter one back
+      // A concurrent ADD's refill may have grown the list further: never put a shorter one
+      // back (the list shrinks only in exclusive(), which no ADD overlaps).
+      std::lock_guard lock(mu_);
       if (listed((*more)["plugins"][0]) >= listed(conflist_["plugins"][0])) conflist_ = std::move(*more);
     }
     out = invoke("ADD", a, plugin_config(nullptr));
@@ -251,6 +254,14 @@ Result<CniResult> CniNetwork::add(const Attachment& a) const {
   }
   if (r.pod_ip().empty()) return fail_invalid("CNI ADD " + a.container_id + ": no address in the result");
   return r;
+}
+
+void CniNetwork::exclusive(const std::function<std::optional<json>(const json&)>& change) const {
+  std::unique_lock gate(gate_);
+  auto next = change(plugin_config(nullptr));
+  if (!next) return;
+  std::lock_guard lock(mu_);
+  conflist_ = std::move(*next);
 }
 
 Result<> CniNetwork::del(const Attachment& a) const {

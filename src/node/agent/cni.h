@@ -14,6 +14,8 @@
 
 #include <functional>
 #include <mutex>
+#include <optional>
+#include <shared_mutex>
 #include <string>
 #include <utility>
 #include <vector>
@@ -76,6 +78,10 @@ class CniNetwork {
   Result<> check(const Attachment& a, const nlohmann::json& prev_result) const;
   Result<> gc(const std::vector<std::pair<std::string, std::string>>& valid) const;  // (containerID, ifname)
   nlohmann::json conflist() const;
+  // Runs `change` while no ADD is in flight (new ADDs wait for it). Given the plugin's
+  // configuration as an ADD would get it, `change` may return a conflist to use from now on:
+  // how ipamd shrinks the IPv4 list with no pod choosing an address that is being given back.
+  void exclusive(const std::function<std::optional<nlohmann::json>(const nlohmann::json& plugin_config)>& change) const;
 
  private:
   // On a CNI error result, *cni_code (if given) gets its code.
@@ -83,6 +89,7 @@ class CniNetwork {
                              int* cni_code = nullptr) const;
   nlohmann::json plugin_config(const nlohmann::json* prev_result) const;
   CniOptions o_;
+  mutable std::shared_mutex gate_;  // ADDs hold it shared, exclusive() uniquely
   mutable std::mutex mu_;          // guards conflist_ (refills replace it)
   mutable nlohmann::json conflist_;
 };

@@ -50,6 +50,30 @@ Result<std::vector<std::string>> Ipv4Pool::grow(size_t known) {
   return o_.assigned;
 }
 
+std::vector<std::string> Ipv4Pool::take_surplus(const std::set<std::string>& keep) {
+  std::lock_guard lock(mu_);
+  int free = 0;
+  for (const auto& a : o_.assigned) free += keep.contains(a) ? 0 : 1;
+  std::vector<std::string> taken;
+  for (size_t i = o_.assigned.size(); i-- > 0 && free > o_.warm;) {
+    if (keep.contains(o_.assigned[i])) continue;
+    taken.push_back(o_.assigned[i]);
+    o_.assigned.erase(o_.assigned.begin() + static_cast<std::ptrdiff_t>(i));
+    --free;
+  }
+  return taken;
+}
+
+Result<> Ipv4Pool::unassign(const std::vector<std::string>& addresses) {
+  if (addresses.empty()) return {};
+  auto r = o_.ec2->unassign_private_ipv4s(o_.eni_id, addresses);
+  if (r) return {};
+  std::lock_guard lock(mu_);
+  o_.assigned.insert(o_.assigned.end(), addresses.begin(), addresses.end());
+  return fail_invalid("failed to release " + std::to_string(addresses.size()) + " IP address" +
+                      (addresses.size() == 1 ? "" : "es") + ": " + r.error().text());
+}
+
 std::vector<std::string> Ipv4Pool::addresses() const {
   std::lock_guard lock(mu_);
   return o_.assigned;

@@ -7,9 +7,12 @@
 //   Ipv4Pool pool({.ec2 = &ec2, .eni_id = "eni-0abc", .assigned = eni.secondaries, .warm = 3});
 //   pool.fill();                    // at start: at least `warm` addresses
 //   auto all = pool.grow(n);        // a pod found the n addresses busy: `warm` more (or the error)
+//   auto spare = pool.take_surplus(held_or_cooling);  // pods went: free ones beyond `warm` leave
+//   pool.unassign(spare);           // ... and go back to the subnet (release_ipv4_surplus)
 #pragma once
 
 #include <mutex>
+#include <set>
 #include <string>
 #include <vector>
 
@@ -39,6 +42,13 @@ class Ipv4Pool {
   // meanwhile (another pod's refill), the current list is returned without assigning.
   Result<std::vector<std::string>> grow(size_t known);
   std::vector<std::string> addresses() const;
+
+  // The release half (the VPC CNI's WARM_IP_TARGET): the free addresses — assigned and not in
+  // `keep` (held by a pod or cooling down) — beyond `warm` leave the pool, the most recently
+  // assigned first, and are returned. The caller stops listing them, then unassign()s them.
+  std::vector<std::string> take_surplus(const std::set<std::string>& keep);
+  // UnassignPrivateIpAddresses for what take_surplus returned; on failure they rejoin the pool.
+  Result<> unassign(const std::vector<std::string>& addresses);
 
  private:
   Result<int> assign(int count);  // under mu_

@@ -1,12 +1,16 @@
 // The ipamd role against a real region (`v6k serve`, the real aws CLI to set it up): the
 // node learns its instance and gets a /80 delegated to its ENI, inside its subnet; a
 // restarted agent reuses that /80 instead of asking for another. An IPv4 node instead
-// fills its warm pool of secondary IPv4s until its small subnet runs out.
+// fills its warm pool of secondary IPv4s until its small subnet runs out, and gives the
+// free ones beyond its warm target back when pods go.
 #include <gtest/gtest.h>
 
 #include "addr/ip.h"
 #include "node/agent/bootstrap.h"
+#include "cni/plugin.h"
 #include "node/agent/ipv4_pool.h"
+#include "node/agent/ipv4_release.h"
+#include "support/temp_dir.h"
 #include "support/region_daemon.h"
 
 namespace v6k::node {
@@ -73,28 +77,37 @@ TEST(NodeBootstrap, InstanceFactsAndAReusedSlash80) {
   EXPECT_NE(missing.error().message().find("InvalidInstanceID.NotFound"), std::string::npos) << missing.error().message();
 }
 
-}  // namespace
-}  // namespace v6k::node
+// An instance alone in a /28 of a 10.0.0.0/16 VPC (11 usable addresses, its own is one).
+class Ipv4NodeTest : public ::testing::Test {
+ protected:
+  void SetUp() override {
+    if (auto why = RegionDaemon::unavailable()) GTEST_SKIP() << *why;
+    d_ = std::make_unique<RegionDaemon>();
+    const std::string vpc_id = d_->aws_json({"ec2", "create-vpc", "--cidr-block", "10.0.0.0/16"})["Vpc"]["VpcId"];
+    subnet_ = d_->aws_json({"ec2", "create-subnet", "--vpc-id", vpc_id, "--cidr-block", "10.0.2.0/28",
+                            "--availability-zone", "us-west-2a"})["Subnet"]["SubnetId"];
+    json run = d_->aws_json({"ec2", "run-instances", "--image-id", "ami-0123456789abcdef0", "--instance-type",
+                             "m5.large", "--subnet-id", subnet_});
+    instance_ = run["Instances"][0]["InstanceId"];
+    auto access = aws::load_region_access(d_->state_dir());
+    ASSERT_TRUE(access) << access.error().message();
+    ec2_ = std::make_unique<aws::Ec2Client>(aws::Ec2ClientOptions::from(*access));
+  }
+  int available() {
+    return d_->aws_json({"ec2", "describe-subnets", "--subnet-ids", subnet_})["Subnets"][0]["AvailableIpAddressCount"]
+        .get<int>();
+  }
 
-namespace v6k::node {
-namespace {
+  std::unique_ptr<RegionDaemon> d_;
+  std::string subnet_, instance_;
+  std::unique_ptr<aws::Ec2Client> ec2_;
+};
 
 // An IPv4 cluster's node: no /80; its pods' addresses are secondary IPv4s of its ENI,
 // assigned by the warm pool through EC2 until the /28 subnet has none left.
-TEST(NodeBootstrap, Ipv4NodeWarmPoolRunsTheSubnetOut) {
-  if (auto why = RegionDaemon::unavailable()) GTEST_SKIP() << *why;
-  RegionDaemon d;
-  const std::string vpc_id = d.aws_json({"ec2", "create-vpc", "--cidr-block", "10.0.0.0/16"})["Vpc"]["VpcId"];
-  const std::string subnet = d.aws_json({"ec2", "create-subnet", "--vpc-id", vpc_id, "--cidr-block", "10.0.2.0/28",
-                                         "--availability-zone", "us-west-2a"})["Subnet"]["SubnetId"];
-  json run = d.aws_json({"ec2", "run-instances", "--image-id", "ami-0123456789abcdef0", "--instance-type", "m5.large",
-                         "--subnet-id", subnet});
-  const std::string instance = run["Instances"][0]["InstanceId"];
-  auto access = aws::load_region_access(d.state_dir());
-  ASSERT_TRUE(access) << access.error().message();
-  aws::Ec2Client ec2(aws::Ec2ClientOptions::from(*access));
-
-  auto id = bootstrap_node({.ec2 = &ec2, .instance_id = instance, .ipv6_cluster = false});
+TEST_F(Ipv4NodeTest, WarmPoolRunsTheSubnetOut) {
+  aws::Ec2Client& ec2 = *ec2_;
+  auto id = bootstrap_node({.ec2 = &ec2, .instance_id = instance_, .ipv6_cluster = false});
   ASSERT_TRUE(id) << id.error().message();
   EXPECT_TRUE(id->pod_prefix.empty()) << "no /80 in an IPv4 cluster";
   EXPECT_TRUE(id->pod_ipv4s.empty());
@@ -116,11 +129,10 @@ TEST(NodeBootstrap, Ipv4NodeWarmPoolRunsTheSubnetOut) {
   EXPECT_EQ(out.error().message(),
             "failed to assign an IP address to container: AssignPrivateIpAddresses: InsufficientFreeAddressesInSubnet: "
             "The specified subnet does not have enough free addresses to satisfy the request. (HTTP 400)");
-  json s = d.aws_json({"ec2", "describe-subnets", "--subnet-ids", subnet})["Subnets"][0];
-  EXPECT_EQ(s["AvailableIpAddressCount"], 0);
+  EXPECT_EQ(available(), 0);
 
   // A restarted agent finds them all on its ENI and asks for none.
-  auto again = bootstrap_node({.ec2 = &ec2, .instance_id = instance, .ipv6_cluster = false});
+  auto again = bootstrap_node({.ec2 = &ec2, .instance_id = instance_, .ipv6_cluster = false});
   ASSERT_TRUE(again) << again.error().message();
   EXPECT_EQ(again->pod_ipv4s, pool.addresses());
   Ipv4Pool restarted({.ec2 = &ec2, .eni_id = again->eni_id, .assigned = again->pod_ipv4s, .warm = 4, .max = 10});
@@ -129,6 +141,87 @@ TEST(NodeBootstrap, Ipv4NodeWarmPoolRunsTheSubnetOut) {
   ASSERT_FALSE(capped);
   EXPECT_NE(capped.error().message().find("the node already has 10 pod addresses, its maximum"), std::string::npos)
       << capped.error().message();
+}
+
+// Pods went: with no ADD in flight, the free addresses beyond the warm target leave the
+// conflist and go back to the subnet; addresses a pod holds or that are cooling down stay.
+TEST_F(Ipv4NodeTest, GivesItsSurplusBackToTheSubnet) {
+  RegionDaemon& d = *d_;
+  aws::Ec2Client& ec2 = *ec2_;
+  auto id = bootstrap_node({.ec2 = &ec2, .instance_id = instance_, .ipv6_cluster = false});
+  ASSERT_TRUE(id) << id.error().message();
+  auto eni_secondaries = [&] {
+    json eni = d.aws_json({"ec2", "describe-network-interfaces", "--network-interface-ids", id->eni_id});
+    std::vector<std::string> out;
+    for (const auto& p : eni["NetworkInterfaces"][0]["PrivateIpAddresses"])
+      if (!p["Primary"].get<bool>()) out.push_back(p["PrivateIpAddress"]);
+    return out;
+  };
+
+  Ipv4Pool pool({.ec2 = &ec2, .eni_id = id->eni_id, .assigned = {}, .warm = 2, .max = 110});
+  ASSERT_TRUE(pool.fill());
+  ASSERT_EQ(pool.grow(2).value().size(), 4u);
+  ASSERT_EQ(pool.grow(4).value().size(), 6u);
+  ASSERT_EQ(pool.grow(6).value().size(), 8u);
+  const std::vector<std::string> assigned = pool.addresses();
+  EXPECT_EQ(available(), 2);  // 11 usable - the primary - 8
+
+  testing::TempDir dir("v6k-release");
+  int published = 0;
+  auto publish = [&] {
+    ++published;
+    return node_conflist({.ipv4_pods = true, .pod_ipv4s = pool.addresses(), .vpc_ipv4_cidrs = {"10.0.0.0/16"},
+                          .node_ipv4 = id->internal_ipv4, .data_dir = dir.path()});
+  };
+  CniNetwork cni({.plugin = "/nonexistent/v6k-cni", .conflist = publish()});
+  // Pods as v6k-cni records them: three hold the first three addresses, a fourth was deleted
+  // (its address cools down for 30 s).
+  json plugin = cni.conflist()["plugins"][0];
+  plugin["cniVersion"] = "1.1.0";
+  plugin["name"] = "v6k";
+  auto conf = cni::parse_netconf(plugin.dump(), cni::Command::kAdd);
+  ASSERT_TRUE(conf) << conf.error().msg;
+  auto store = cni::open_store(*conf);
+  ASSERT_TRUE(store) << store.error().message();
+  for (const char* pod : {"a", "b", "c", "d"})
+    ASSERT_TRUE(store->allocate({.key = {std::string("uid-") + pod, "eth0"}, .pod_name = pod}));
+  ASSERT_TRUE(store->release({"uid-d", "eth0"}).value());
+
+  // 8 assigned, 3 held, 1 cooling: 4 free, 2 beyond the warm target — the last assigned.
+  auto gone = release_ipv4_surplus(pool, cni, publish);
+  ASSERT_TRUE(gone) << gone.error().message();
+  EXPECT_EQ(*gone, (std::vector<std::string>{assigned[7], assigned[6]}));
+  EXPECT_EQ(pool.addresses(), std::vector<std::string>(assigned.begin(), assigned.begin() + 6));
+  EXPECT_EQ(cni.conflist()["plugins"][0]["ipv4Addresses"], json(pool.addresses()));
+  EXPECT_EQ(published, 2);
+  EXPECT_EQ(available(), 4);
+  EXPECT_EQ(eni_secondaries(), pool.addresses());
+
+  auto none = release_ipv4_surplus(pool, cni, publish);
+  ASSERT_TRUE(none) << none.error().message();
+  EXPECT_TRUE(none->empty()) << "at the warm target";
+  EXPECT_EQ(published, 2) << "nothing to publish";
+
+  // A pod went away: its address is free once out of cool-down, and then it can go too.
+  ASSERT_TRUE(store->release({"uid-c", "eth0"}).value());
+  EXPECT_TRUE(release_ipv4_surplus(pool, cni, publish)->empty()) << "cooling";
+
+  // EC2 refuses (here: an ENI that is not there): the two free addresses rejoin the pool and
+  // the list.
+  Ipv4Pool stale({.ec2 = &ec2, .eni_id = "eni-0000000000000dead", .assigned = pool.addresses(), .warm = 0});
+  auto refused = release_ipv4_surplus(stale, cni, [&] {
+    ++published;
+    return node_conflist({.ipv4_pods = true, .pod_ipv4s = stale.addresses(), .data_dir = dir.path()});
+  });
+  ASSERT_FALSE(refused);
+  EXPECT_NE(refused.error().message().find("failed to release 2 IP addresses: UnassignPrivateIpAddresses: "
+                                           "InvalidNetworkInterfaceID.NotFound"),
+            std::string::npos)
+      << refused.error().message();
+  EXPECT_EQ(stale.addresses().size(), 6u);
+  EXPECT_EQ(cni.conflist()["plugins"][0]["ipv4Addresses"].size(), 6u);
+  EXPECT_EQ(published, 4) << "the shorter list, then the whole one again";
+  EXPECT_EQ(available(), 4);
 }
 
 }  // namespace

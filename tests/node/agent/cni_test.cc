@@ -5,6 +5,9 @@
 #include <gtest/gtest.h>
 #include <unistd.h>
 
+#include <atomic>
+#include <future>
+
 #include "netlink/netns.h"
 #include "node/agent/cni.h"
 #include "support/proc.h"
@@ -14,6 +17,7 @@ namespace v6k::node {
 namespace {
 
 using nlohmann::json;
+using namespace std::chrono_literals;
 
 class CniInvokerTest : public ::testing::Test {
  protected:
@@ -135,6 +139,51 @@ TEST_F(CniInvokerTest, Ipv4PodsRefillTheAddressListWhenItRunsOut) {
   EXPECT_EQ(full.error().message(),
             "failed to setup network for sandbox \"uid-pod4\": plugin type=\"v6k-cni\" name=\"v6k\" failed (add): "
             "failed to assign an IP address to container: InsufficientFreeAddressesInSubnet");
+}
+
+// exclusive() (ipamd shrinking the list) waits for an ADD in flight, and the ADDs after it
+// use the list it leaves.
+TEST_F(CniInvokerTest, ExclusiveWaitsForTheAddInFlightAndAddsUseItsList) {
+  std::vector<std::string> assigned = {"10.0.1.17"};
+  auto conflist = [&] {
+    return node_conflist({.ipv4_pods = true, .pod_ipv4s = assigned, .vpc_ipv4_cidrs = {"10.0.0.0/16"},
+                          .node_ipv4 = "10.0.1.5", .data_dir = dir_.path() + "/ipam4", .cooldown_seconds = 0});
+  };
+  std::promise<void> refilling, go_on;
+  std::shared_future<void> go = go_on.get_future().share();
+  CniNetwork v4({.plugin = testing::built("cmd/v6k-cni"),
+                 .node_netns = "/var/run/netns/" + prefix_ + "node",
+                 .conflist = node_conflist({.ipv4_pods = true, .pod_ipv4s = {}, .data_dir = dir_.path() + "/ipam4",
+                                            .cooldown_seconds = 0}),
+                 .refill = [&](size_t) -> Result<json> {
+                   refilling.set_value();
+                   go.wait();  // a slow EC2 call
+                   return conflist();
+                 }});
+  auto add = std::async(std::launch::async, [&] { return v4.add(pod("pod1")); });
+  refilling.get_future().wait();
+  std::atomic<bool> ran{false};
+  std::vector<std::string> seen;
+  auto shrink = std::async(std::launch::async, [&] {
+    v4.exclusive([&](const json& config) -> std::optional<json> {
+      ran = true;
+      for (const auto& a : config["ipv4Addresses"]) seen.push_back(a);
+      assigned = {"10.0.1.17", "10.0.1.30"};  // 10.0.1.17 is pod1's now; 10.0.1.30 is new
+      return conflist();
+    });
+  });
+  EXPECT_EQ(shrink.wait_for(200ms), std::future_status::timeout);
+  EXPECT_FALSE(ran) << "ran while an ADD was in flight";
+  go_on.set_value();
+  auto a = add.get();
+  ASSERT_TRUE(a) << a.error().message();
+  EXPECT_EQ(a->ipv4, "10.0.1.17");
+  shrink.get();
+  EXPECT_TRUE(ran);
+  EXPECT_EQ(seen, std::vector<std::string>{"10.0.1.17"}) << "it sees the list the ADD left";
+  auto b = v4.add(pod("pod2"));
+  ASSERT_TRUE(b) << b.error().message();
+  EXPECT_EQ(b->ipv4, "10.0.1.30");
 }
 
 TEST_F(CniInvokerTest, APluginThatIgnoresItsStdinFailsTheCallNotTheProcess) {
