@@ -10,8 +10,6 @@
 
 namespace v6k::kube::selector_internal {
 
-// Go's %q of a string (strconv.Quote), as field errors print bad values.
-std::string go_quote(std::string_view s);
 // field.Invalid(path, value, detail).Error(): `<path>: Invalid value: "<value>": <detail>`.
 std::string invalid_value(std::string_view path, std::string_view value, std::string_view detail);
 // utilerrors.Aggregate.Error(): one message alone, several deduplicated as "[a, b]".

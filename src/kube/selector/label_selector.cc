@@ -4,6 +4,7 @@
 #include <cerrno>
 #include <climits>
 
+#include "kube/selector/go_quote.h"
 #include "kube/selector/internal.h"
 #include "kube/selector/label_syntax.h"
 
@@ -12,15 +13,6 @@ namespace selector_internal {
 namespace {
 
 using Op = LabelRequirement::Op;
-
-std::size_t utf8_len(std::string_view s, std::size_t i) {
-  auto c = static_cast<unsigned char>(s[i]);
-  std::size_t n = c >= 0xF0 && c <= 0xF4 ? 4 : c >= 0xE0 ? 3 : c >= 0xC2 && c < 0xE0 ? 2 : 0;
-  if (n == 0 || i + n > s.size()) return 0;
-  for (std::size_t k = 1; k < n; ++k)
-    if ((static_cast<unsigned char>(s[i + k]) & 0xC0) != 0x80) return 0;
-  return n;
-}
 
 std::string join(const std::vector<std::string>& v, std::string_view sep) {
   std::string out;
@@ -42,49 +34,6 @@ std::string invalid_slice(std::string_view path, const std::vector<std::string>&
 }
 
 }  // namespace
-
-std::string go_quote(std::string_view s) {
-  static const char* kHex = "0123456789abcdef";
-  std::string out = "\"";
-  for (std::size_t i = 0; i < s.size();) {
-    char c = s[i];
-    auto u = static_cast<unsigned char>(c);
-    if (u >= 0x80) {
-      std::size_t n = utf8_len(s, i);
-      if (n == 0) {
-        out += "\\x";
-        out += kHex[u >> 4];
-        out += kHex[u & 15];
-        ++i;
-      } else {
-        out.append(s.substr(i, n));
-        i += n;
-      }
-      continue;
-    }
-    switch (c) {
-      case '"': out += "\\\""; break;
-      case '\\': out += "\\\\"; break;
-      case '\a': out += "\\a"; break;
-      case '\b': out += "\\b"; break;
-      case '\f': out += "\\f"; break;
-      case '\n': out += "\\n"; break;
-      case '\r': out += "\\r"; break;
-      case '\t': out += "\\t"; break;
-      case '\v': out += "\\v"; break;
-      default:
-        if (u < 0x20 || u == 0x7f) {
-          out += "\\x";
-          out += kHex[u >> 4];
-          out += kHex[u & 15];
-        } else {
-          out += c;
-        }
-    }
-    ++i;
-  }
-  return out + "\"";
-}
 
 std::string invalid_value(std::string_view path, std::string_view value, std::string_view detail) {
   return std::string(path) + ": Invalid value: " + go_quote(value) + ": " + std::string(detail);
@@ -264,7 +213,7 @@ Result<LabelSelector> LabelSelector::from_json(const nlohmann::json& selector) {
       else if (op_text == "NotIn") op = Op::kNotIn;
       else if (op_text == "Exists") op = Op::kExists;
       else if (op_text == "DoesNotExist") op = Op::kDoesNotExist;
-      else return fail_invalid(selector_internal::go_quote(op_text) + " is not a valid label selector operator");
+      else return fail_invalid(go_quote(op_text) + " is not a valid label selector operator");
       auto r = selector_internal::new_requirement(std::move(key), op, std::move(values));
       if (!r) return fail(std::move(r.error()));
       sel.reqs_.push_back(std::move(*r));

@@ -4,38 +4,14 @@
 
 #include <set>
 
+#include "kube/selector/go_quote.h"
 #include "kube/validation/internal.h"
 
 namespace v6k::kube::detail {
 
 namespace gov {
 
-std::string quote(std::string_view s) {
-  static constexpr char kHex[] = "0123456789abcdef";
-  std::string out = "\"";
-  for (unsigned char c : s) {
-    switch (c) {
-      case '"': out += "\\\""; break;
-      case '\\': out += "\\\\"; break;
-      case '\a': out += "\\a"; break;
-      case '\b': out += "\\b"; break;
-      case '\f': out += "\\f"; break;
-      case '\n': out += "\\n"; break;
-      case '\r': out += "\\r"; break;
-      case '\t': out += "\\t"; break;
-      case '\v': out += "\\v"; break;
-      default:
-        if (c < 0x20 || c == 0x7f) {
-          out += "\\x";
-          out += kHex[c >> 4];
-          out += kHex[c & 15];
-        } else {
-          out += static_cast<char>(c);  // UTF-8 passes through, as %q keeps printable runes
-        }
-    }
-  }
-  return out + "\"";
-}
+std::string quote(std::string_view s) { return go_quote(s); }
 
 std::string num(int64_t v) { return std::to_string(v); }
 
