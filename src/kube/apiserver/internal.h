@@ -27,7 +27,7 @@ using Clock = std::chrono::system_clock;
 
 class WatchHub;  // watch.cc: timeouts, bookmarks and teardown of open watches
 class WatchCache;  // watch_cache.h: objects in memory for lists and watch fan-out
-struct CachedObject;
+class CachedObject;
 
 // Everything a request needs: the server-wide environment and this request's facts.
 struct Env {
