@@ -153,24 +153,22 @@ class FakeCluster {
 
   // One ReplicaSet controller pass over `rs`: its pods created or deleted, its status written.
   void sync_replicaset(json& rs) {
-    {
-      ReplicaSetPlan p = plan_replicaset(rs, ptrs(pods), now());
-      EXPECT_EQ(p.error, "");
-      for (json body : p.create) {
-        std::string name =
-            body["metadata"]["generateName"].get<std::string>() + std::to_string(++next_id);
-        body["metadata"]["name"] = name;
-        body["metadata"]["uid"] = "uid-" + name;
-        body["metadata"]["creationTimestamp"] = now();
-        body["spec"]["nodeName"] = "node-1";
-        body["status"] = {{"phase", "Pending"}};
-        pods.push_back(std::move(body));
-      }
-      for (const std::string& n : p.delete_pods) {
-        std::erase_if(pods, [&](const json& pod) { return pod["metadata"]["name"] == n; });
-      }
-      if (p.status) rs["status"] = *p.status;
+    ReplicaSetPlan p = plan_replicaset(rs, ptrs(pods), now());
+    EXPECT_EQ(p.error, "");
+    for (json body : p.create) {
+      std::string name =
+          body["metadata"]["generateName"].get<std::string>() + std::to_string(++next_id);
+      body["metadata"]["name"] = name;
+      body["metadata"]["uid"] = "uid-" + name;
+      body["metadata"]["creationTimestamp"] = now();
+      body["spec"]["nodeName"] = "node-1";
+      body["status"] = {{"phase", "Pending"}};
+      pods.push_back(std::move(body));
     }
+    for (const std::string& n : p.delete_pods) {
+      std::erase_if(pods, [&](const json& pod) { return pod["metadata"]["name"] == n; });
+    }
+    if (p.status) rs["status"] = *p.status;
   }
 
   // The kubelet: every pod runs and turns ready now.
