@@ -239,8 +239,12 @@ TEST_F(ServicesTest, ClusterIpDnsHeadlessAndEndpointRemoval) {
   ans = exec({"busybox", "nslookup", "-type=AAAA", "no-such.default.svc.cluster.local", kDns});
   EXPECT_NE(ans.find("NXDOMAIN"), std::string::npos) << ans;
 
-  // Headless: the ready pods' addresses.
-  ans = exec({"busybox", "nslookup", "-type=AAAA", "my-headless.default.svc.cluster.local", kDns});
+  // Headless: the ready pods' addresses (its own EndpointSlice, which may trail the other
+  // service's by a few ms: the answer follows it).
+  eventually([&] {
+    ans = exec({"busybox", "nslookup", "-type=AAAA", "my-headless.default.svc.cluster.local", kDns});
+    return ans.find("Address: " + ip1) != std::string::npos && ans.find("Address: " + ip2) != std::string::npos;
+  }, 5s, 50ms);
   EXPECT_NE(ans.find("Address: " + ip1), std::string::npos) << ans;
   EXPECT_NE(ans.find("Address: " + ip2), std::string::npos) << ans;
   EXPECT_EQ(ans.find("Address: " + cluster_ip), std::string::npos) << ans;
