@@ -47,6 +47,20 @@ std::string earlier_log(const std::string& current) {
 
 }  // namespace
 
+http::Response KubeletServer::Impl::accept_stream(const http::Request& req,
+                                                  std::function<void(std::shared_ptr<http::WebSocket>)> bind,
+                                                  std::function<void()> run, http::WebSocketHandlers handlers) {
+  return http::accept_websocket(
+      req, {.subprotocols = {kube::exec_protocol::kSubprotocol}, .max_message_bytes = 1 << 20},
+      [this, bind = std::move(bind), run = std::move(run), handlers = std::move(handlers)](
+          std::shared_ptr<http::WebSocket> ws) {
+        bind(ws);
+        if (stopping) ws->close(1001);
+        else spawn(run);
+        return handlers;
+      });
+}
+
 void KubeletServer::Impl::spawn(std::function<void()> fn) {
   std::lock_guard lock(work_mu);
   if (stopping) return;

@@ -69,16 +69,12 @@ http::Response KubeletServer::Impl::serve_attach(const http::Request& req, const
   session->q = std::move(q);
   session->container_id = f->current.id;
   session->log_path = f->current.log_path;
-  return http::accept_websocket(req, {.subprotocols = {kSubprotocol}, .max_message_bytes = 1 << 20},
-                                [this, session](std::shared_ptr<http::WebSocket> ws) {
-                                  session->ws = ws;
-                                  if (stopping) ws->close(1001);
-                                  else spawn([session] { session->run(); });
-                                  return http::WebSocketHandlers{
-                                      .on_message = [](http::WebSocketMessage) {},  // no stdin to write to
-                                      .on_pong = nullptr,
-                                      .on_close = [session](uint16_t, std::string) { session->gone = true; }};
-                                });
+  return accept_stream(
+      req, [session](std::shared_ptr<http::WebSocket> ws) { session->ws = std::move(ws); },
+      [session] { session->run(); },
+      {.on_message = [](http::WebSocketMessage) {},  // no stdin to write to
+       .on_pong = nullptr,
+       .on_close = [session](uint16_t, std::string) { session->gone = true; }});
 }
 
 }  // namespace v6k::node

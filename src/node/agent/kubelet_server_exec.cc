@@ -23,7 +23,6 @@ namespace v6k::node {
 namespace {
 
 using namespace kube::exec_protocol;
-constexpr const char* kV5 = kSubprotocol;
 constexpr size_t kMaxBacklog = 4 << 20;
 
 struct Session {
@@ -228,16 +227,12 @@ http::Response KubeletServer::Impl::serve_exec(const http::Request& req, const K
   session->impl = this;
   session->q = std::move(q);
   session->container_id = f->current.id;
-  return http::accept_websocket(req, {.subprotocols = {kV5}, .max_message_bytes = 1 << 20},
-                                [this, session](std::shared_ptr<http::WebSocket> ws) {
-                                  session->ws = ws;
-                                  if (stopping) ws->close(1001);
-                                  else spawn([session] { session->run(); });
-                                  return http::WebSocketHandlers{
-                                      .on_message = [session](http::WebSocketMessage m) { session->on_message(std::move(m.data)); },
-                                      .on_pong = nullptr,
-                                      .on_close = [session](uint16_t, std::string) { session->on_close(); }};
-                                });
+  return accept_stream(
+      req, [session](std::shared_ptr<http::WebSocket> ws) { session->ws = std::move(ws); },
+      [session] { session->run(); },
+      {.on_message = [session](http::WebSocketMessage m) { session->on_message(std::move(m.data)); },
+       .on_pong = nullptr,
+       .on_close = [session](uint16_t, std::string) { session->on_close(); }});
 }
 
 }  // namespace v6k::node

@@ -67,6 +67,12 @@ struct KubeletServer::Impl {
   std::expected<FoundContainer, http::Response> stream_target(const http::Request& req, const KubeletPath& p,
                                                               bool needs_command, ExecQuery& q) const;
 
+  // exec and attach alike: the upgrade to v5.channel.k8s.io. `bind` gets the socket, then
+  // `run` starts on a worker (or the socket closes with 1001 if the agent is stopping); the
+  // socket's events go to `handlers`.
+  http::Response accept_stream(const http::Request& req, std::function<void(std::shared_ptr<http::WebSocket>)> bind,
+                               std::function<void()> run, http::WebSocketHandlers handlers);
+
   // A follower's "keep going": false once `gone` says the peer left, the agent stops, or
   // the container has exited (its state is a file read: checked twice a second).
   std::function<bool()> while_running(std::string container_id, std::function<bool()> gone) const;
